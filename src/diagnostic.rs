@@ -1,0 +1,232 @@
+//! Errors as data, and their rendering.
+//!
+//! Every stage reports problems as [`Diagnostic`]s: a message, the byte span
+//! it is about, a short label for the span and help lines. Line and column
+//! are worked out only here, when a diagnostic is rendered against the text
+//! it came from, in the style of rustc: the source line with a caret under
+//! the exact place.
+
+use std::fmt;
+
+/// A byte range in the text of one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+/// One problem found in a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub message: String,
+    /// Where it is; `None` for problems with no place in the text (a file
+    /// that cannot be written, say).
+    pub span: Option<Span>,
+    /// A few words shown beside the caret.
+    pub label: Option<String>,
+    /// `help:` lines: what was expected, what was probably meant.
+    pub help: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn new(message: impl Into<String>) -> Self {
+        Diagnostic {
+            message: message.into(),
+            span: None,
+            label: None,
+            help: Vec::new(),
+        }
+    }
+
+    pub fn at(message: impl Into<String>, span: Span) -> Self {
+        Diagnostic {
+            span: Some(span),
+            ..Diagnostic::new(message)
+        }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// Renders against `text`, the source named `name`, in the style of
+    /// rustc: the message, the place as name:line:column, the source line
+    /// with carets under the span and the label beside them, then help
+    /// lines. `color` adds ANSI colours (for terminals only).
+    pub fn render(&self, name: &str, text: &str, color: bool) -> String {
+        let paint = Paint { color };
+        let mut out = format!("{}{}\n", paint.error("error: "), paint.bold(&self.message));
+        if let Some(span) = self.span {
+            out.push_str(&source_snippet(name, text, span, self.label.as_deref(), paint));
+        }
+        let gutter = self.span.map_or(0, |s| digits(line_column(text, s.start).0));
+        for help in &self.help {
+            out.push_str(&format!("{} {} {help}\n", " ".repeat(gutter), paint.note("= help:")));
+        }
+        out
+    }
+}
+
+fn digits(n: usize) -> usize {
+    n.to_string().len()
+}
+
+/// The `--> name:line:col` line and the source line with its carets.
+fn source_snippet(name: &str, text: &str, span: Span, label: Option<&str>, paint: Paint) -> String {
+    let start = floor_boundary(text, span.start.min(text.len()));
+    let (line, column) = line_column(text, start);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let source_line: String = text[line_start..line_end]
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    // Carets cover the span on this line; at least one, so a missing token
+    // at the end of a line still gets one.
+    let end = floor_boundary(text, span.end.clamp(start, line_end));
+    let width = text[start..end].chars().count().max(1);
+    let width_gutter = digits(line);
+    let pad = " ".repeat(width_gutter);
+    let bar = paint.note("|");
+    let mut out = format!("{pad}{} {name}:{line}:{column}\n", paint.note("-->"));
+    out.push_str(&format!("{pad} {bar}\n"));
+    out.push_str(&format!("{} {bar} {source_line}\n", paint.note(&line.to_string())));
+    let carets = paint.error(&"^".repeat(width));
+    let label = label.map(|l| format!(" {}", paint.error(l))).unwrap_or_default();
+    out.push_str(&format!("{pad} {bar} {}{carets}{label}\n", " ".repeat(column - 1)));
+    out
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// ANSI colours, or nothing.
+#[derive(Clone, Copy)]
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+
+    fn error(self, text: &str) -> String {
+        self.wrap("1;31", text)
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+
+    fn note(self, text: &str) -> String {
+        self.wrap("1;34", text)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// The closest of `candidates` to `name`, if any is close enough to be a
+/// likely misspelling.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_lowercase()), c))
+        .filter(|(distance, c)| {
+            let allowed = (name.chars().count().max(c.chars().count()) / 3).max(1);
+            *distance <= allowed
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "a\nbé c";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 2), (2, 1));
+        assert_eq!(line_column(text, 5), (2, 3));
+    }
+
+    #[test]
+    fn suggests_close_names_only() {
+        let names = ["requests_30d", "jobs_30d", "service"];
+        assert_eq!(did_you_mean("requestz_30d", names), Some("requests_30d"));
+        assert_eq!(did_you_mean("Service", names), Some("service"));
+        assert_eq!(did_you_mean("uptime", names), None);
+    }
+
+    #[test]
+    fn renders_caret_under_span() {
+        let text = "services | where requestz_30d > 1M";
+        let diagnostic = Diagnostic::at("unknown column `requestz_30d`", Span::new(17, 29))
+            .with_label("not a column of `services`")
+            .with_help("did you mean `requests_30d`?");
+        let out = diagnostic.render("<repl>", text, false);
+        let expected = "\
+error: unknown column `requestz_30d`
+ --> <repl>:1:18
+  |
+1 | services | where requestz_30d > 1M
+  |                  ^^^^^^^^^^^^ not a column of `services`
+  = help: did you mean `requests_30d`?
+";
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn points_into_later_lines_and_multibyte_text() {
+        let text = "let a = services\nservices | where é > 1";
+        let out = Diagnostic::at("bad", Span::new(34, 36)).with_label("here").render("f.iql", text, false);
+        assert!(out.contains("--> f.iql:2:18"), "{out}");
+        assert!(out.contains("2 | services | where é > 1\n  |                  ^ here"), "{out}");
+    }
+
+    #[test]
+    fn empty_span_at_end_of_input_renders() {
+        let text = "services |";
+        let out = Diagnostic::at("expected an operator", Span::new(10, 10)).render("q", text, false);
+        assert!(out.contains("q:1:11"), "{out}");
+        assert!(out.ends_with("  |           ^\n"), "{out}");
+    }
+}

@@ -1,0 +1,185 @@
+//! Logical expressions to Polars expressions.
+
+use ::polars::prelude::{
+    self as pl, DataType, NULL, NamedFrom, QuantileMethod, RoundMode, Series, coalesce, concat_str, lit, when,
+};
+
+use crate::plan::functions::{Aggregate, Function};
+use crate::plan::logical::{BinaryOp, Expr, StringTest, UnaryOp, Value};
+
+use super::types::to_dtype;
+
+pub fn lower(expr: &Expr) -> pl::Expr {
+    match expr {
+        Expr::Column(name) => pl::col(name.as_str()),
+        Expr::Literal(value) => literal(value),
+        Expr::Cast(inner, ty) => lower(inner).cast(to_dtype(*ty)),
+        Expr::Unary(UnaryOp::Neg, inner) => lit(0i64) - lower(inner),
+        Expr::Unary(UnaryOp::Not, inner) => lower(inner).not(),
+        Expr::Binary(op, left, right) => binary(*op, lower(left), lower(right)),
+        Expr::StringTest(test, text, pattern) => string_test(*test, lower(text), pattern),
+        Expr::Function(function, args) => function_call(*function, args),
+        Expr::Aggregate(aggregate, args) => aggregate_call(*aggregate, args),
+        Expr::If(condition, then, otherwise) => when(lower(condition)).then(lower(then)).otherwise(lower(otherwise)),
+        Expr::InList { expr, values, negated } => {
+            let test = lower(expr).is_in(lit(list_series(values)).implode(false), false);
+            if *negated { test.not() } else { test }
+        }
+        Expr::IsNull { expr, negated } => {
+            if *negated {
+                lower(expr).is_not_null()
+            } else {
+                lower(expr).is_null()
+            }
+        }
+    }
+}
+
+fn literal(value: &Value) -> pl::Expr {
+    match value {
+        Value::Int(n) => lit(*n),
+        Value::Float(f) => lit(*f),
+        Value::String(s) => lit(s.as_str()),
+        Value::Bool(b) => lit(*b),
+        Value::Null => lit(NULL),
+    }
+}
+
+/// The values of an `in [...]` list as one Series of their common type.
+fn list_series(values: &[Value]) -> Series {
+    let name = "values".into();
+    if values.iter().any(|v| matches!(v, Value::Float(_))) {
+        let floats: Vec<Option<f64>> = values
+            .iter()
+            .map(|v| match v {
+                Value::Int(n) => Some(*n as f64),
+                Value::Float(f) => Some(*f),
+                _ => None,
+            })
+            .collect();
+        return Series::new(name, floats);
+    }
+    if values.iter().any(|v| matches!(v, Value::Int(_))) {
+        let ints: Vec<Option<i64>> = values.iter().map(|v| if let Value::Int(n) = v { Some(*n) } else { None }).collect();
+        return Series::new(name, ints);
+    }
+    if values.iter().any(|v| matches!(v, Value::Bool(_))) {
+        let bools: Vec<Option<bool>> = values.iter().map(|v| if let Value::Bool(b) = v { Some(*b) } else { None }).collect();
+        return Series::new(name, bools);
+    }
+    let strings: Vec<Option<&str>> = values.iter().map(|v| if let Value::String(s) = v { Some(s.as_str()) } else { None }).collect();
+    Series::new(name, strings)
+}
+
+fn binary(op: BinaryOp, l: pl::Expr, r: pl::Expr) -> pl::Expr {
+    match op {
+        BinaryOp::Add => l + r,
+        BinaryOp::Sub => l - r,
+        BinaryOp::Mul => l * r,
+        BinaryOp::Div => l / r,
+        BinaryOp::Rem => l % r,
+        BinaryOp::Eq => l.eq(r),
+        BinaryOp::NotEq => l.neq(r),
+        BinaryOp::Lt => l.lt(r),
+        BinaryOp::LtEq => l.lt_eq(r),
+        BinaryOp::Gt => l.gt(r),
+        BinaryOp::GtEq => l.gt_eq(r),
+        BinaryOp::And => l.and(r),
+        BinaryOp::Or => l.or(r),
+    }
+}
+
+fn string_test(test: StringTest, text: pl::Expr, pattern: &Expr) -> pl::Expr {
+    match test {
+        StringTest::Contains => text.str().contains_literal(lower(pattern)),
+        StringTest::StartsWith => text.str().starts_with(lower(pattern)),
+        StringTest::EndsWith => text.str().ends_with(lower(pattern)),
+        StringTest::Like => {
+            let regex = match pattern {
+                Expr::Literal(Value::String(p)) => like_to_regex(p),
+                // Resolution only lets literal patterns through.
+                _ => String::from("$^"),
+            };
+            text.str().contains(lit(regex), true)
+        }
+        StringTest::Matches => text.str().contains(lower(pattern), true),
+    }
+}
+
+/// A LIKE pattern as an anchored regular expression.
+pub fn like_to_regex(pattern: &str) -> String {
+    let mut out = String::from("(?s)^");
+    for c in pattern.chars() {
+        match c {
+            '%' => out.push_str(".*"),
+            '_' => out.push('.'),
+            c => out.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    out.push('$');
+    out
+}
+
+fn function_call(function: Function, args: &[Expr]) -> pl::Expr {
+    let mut lowered: Vec<pl::Expr> = args.iter().map(lower).collect();
+    let arg = |i: usize| lowered.get(i).cloned().unwrap_or_else(|| lit(NULL));
+    match function {
+        Function::Lower => arg(0).str().to_lowercase(),
+        Function::Upper => arg(0).str().to_uppercase(),
+        Function::Len => arg(0).str().len_chars().cast(DataType::Int64),
+        Function::Abs => arg(0).abs(),
+        Function::Round => {
+            let digits = match args.get(1) {
+                Some(Expr::Literal(Value::Int(d))) => u32::try_from(*d).unwrap_or(0),
+                _ => 0,
+            };
+            arg(0).round(digits, RoundMode::HalfAwayFromZero)
+        }
+        Function::Coalesce => coalesce(&lowered),
+        Function::Concat => concat_str(std::mem::take(&mut lowered), "", false),
+        Function::Replace => arg(0).str().replace_all(arg(1), arg(2), true),
+        Function::Substr => {
+            let start = (arg(1) - lit(1i64)).cast(DataType::Int64);
+            let length = if args.len() > 2 { arg(2).cast(DataType::UInt64) } else { lit(NULL) };
+            arg(0).str().slice(start, length)
+        }
+    }
+}
+
+fn aggregate_call(aggregate: Aggregate, args: &[Expr]) -> pl::Expr {
+    let x = args.first().map(lower).unwrap_or_else(|| lit(NULL));
+    match aggregate {
+        Aggregate::CountRows => pl::len().cast(DataType::Int64),
+        Aggregate::Count => x.count().cast(DataType::Int64),
+        Aggregate::CountIf => x.sum().cast(DataType::Int64),
+        // SQL's sum of no values is null, Polars' is 0: keep the SQL answer.
+        Aggregate::Sum => when(x.clone().count().eq(lit(0u32))).then(lit(NULL)).otherwise(x.sum()),
+        Aggregate::Avg => x.mean(),
+        Aggregate::Min => x.min(),
+        Aggregate::Max => x.max(),
+        Aggregate::Median => x.median(),
+        Aggregate::Quantile => {
+            let q = match args.get(1) {
+                Some(Expr::Literal(Value::Float(q))) => *q,
+                _ => 0.5,
+            };
+            x.quantile(lit(q), QuantileMethod::Linear)
+        }
+        Aggregate::CountDistinct => x.drop_nulls().n_unique().cast(DataType::Int64),
+        Aggregate::First => x.first_non_null(),
+        Aggregate::Last => x.last_non_null(),
+        Aggregate::Std => x.std(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_to_regex;
+
+    #[test]
+    fn like_patterns_become_anchored_regexes() {
+        assert_eq!(like_to_regex("Api%"), "(?s)^Api.*$");
+        assert_eq!(like_to_regex("a_c"), "(?s)^a.c$");
+        assert_eq!(like_to_regex("1.5%"), "(?s)^1\\.5.*$");
+    }
+}

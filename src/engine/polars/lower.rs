@@ -1,0 +1,84 @@
+//! Logical plans to Polars lazy frames.
+
+use ::polars::prelude::{
+    self as pl, JoinArgs, JoinCoalesce, JoinType, LazyFrame, MaintainOrderJoin,
+    SortMultipleOptions, UnionArgs, UniqueKeepStrategy, concat_lf_diagonal,
+};
+
+use super::expr::lower as lower_expr;
+use super::sources::Sources;
+use crate::plan::logical::{JoinKind, Plan};
+
+/// What went wrong building a frame: a source that cannot be scanned.
+pub type LowerError = String;
+
+pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
+    Ok(match plan {
+        Plan::Table { name } => sources.table(name).ok_or_else(|| format!("table `{name}` is not loaded"))?,
+        Plan::File { path } => sources.scan(path)?,
+        Plan::Filter { input, predicate } => lower(input, sources)?.filter(lower_expr(predicate)),
+        Plan::Select { input, columns } => {
+            let exprs: Vec<pl::Expr> = columns.iter().map(|(name, e)| lower_expr(e).alias(name.as_str())).collect();
+            lower(input, sources)?.select(exprs)
+        }
+        Plan::Derive { input, columns } => {
+            let exprs: Vec<pl::Expr> = columns.iter().map(|(name, e)| lower_expr(e).alias(name.as_str())).collect();
+            lower(input, sources)?.with_columns(exprs)
+        }
+        Plan::Sort { input, keys } => {
+            let exprs: Vec<pl::Expr> = keys.iter().map(|k| lower_expr(&k.expr)).collect();
+            let options = SortMultipleOptions::default()
+                .with_order_descending_multi(keys.iter().map(|k| k.descending))
+                .with_nulls_last(true)
+                .with_maintain_order(true);
+            lower(input, sources)?.sort_by_exprs(exprs, options)
+        }
+        Plan::Limit { input, count } => {
+            let n = u32::try_from(*count).unwrap_or(u32::MAX);
+            lower(input, sources)?.limit(n.into())
+        }
+        Plan::Aggregate { input, keys, aggregates } => {
+            let aggs: Vec<pl::Expr> = aggregates.iter().map(|(name, e)| lower_expr(e).alias(name.as_str())).collect();
+            let frame = lower(input, sources)?;
+            if keys.is_empty() {
+                frame.select(aggs)
+            } else {
+                let keys: Vec<pl::Expr> = keys.iter().map(|(name, e)| lower_expr(e).alias(name.as_str())).collect();
+                frame.group_by_stable(keys).agg(aggs)
+            }
+        }
+        Plan::Distinct { input, columns } => {
+            let subset = if columns.is_empty() {
+                None
+            } else {
+                Some(columns.iter().map(|c| pl::col(c.as_str())).collect())
+            };
+            lower(input, sources)?.unique_stable_generic(subset, UniqueKeepStrategy::First)
+        }
+        Plan::Join { left, right, kind, on, renamed } => {
+            let how = match kind {
+                JoinKind::Inner => JoinType::Inner,
+                JoinKind::Left => JoinType::Left,
+                JoinKind::Semi => JoinType::Semi,
+                JoinKind::Anti => JoinType::Anti,
+            };
+            let mut right = lower(right, sources)?;
+            if !renamed.is_empty() {
+                let (old, new): (Vec<&str>, Vec<&str>) = renamed.iter().map(|(o, n)| (o.as_str(), n.as_str())).unzip();
+                right = right.rename(old, new, true);
+            }
+            let left_on: Vec<pl::Expr> = on.iter().map(|(l, _)| pl::col(l.as_str())).collect();
+            let right_on: Vec<pl::Expr> = on.iter().map(|(_, r)| pl::col(r.as_str())).collect();
+            let mut args = JoinArgs::new(how);
+            args.coalesce = JoinCoalesce::CoalesceColumns;
+            args.maintain_order = MaintainOrderJoin::Left;
+            lower(left, sources)?.join(right, left_on, right_on, args)
+        }
+        Plan::Union { left, right } => {
+            let frames = [lower(left, sources)?, lower(right, sources)?];
+            let args = UnionArgs { to_supertypes: true, ..UnionArgs::default() };
+            concat_lf_diagonal(frames, args).map_err(|e| e.to_string())?
+        }
+    })
+}
+

@@ -1,0 +1,127 @@
+//! The Polars engine: tables as lazy frames, plans lowered to lazy
+//! operations, errors translated.
+//!
+//! Invariant: this is the only module (with `render` and `export`, which
+//! write frames) that uses Polars types.
+
+mod errors;
+mod expr;
+mod lower;
+pub mod sources;
+pub mod types;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ::polars::prelude::{DataFrame, LazyFrame};
+
+pub use errors::describe as describe_error;
+use sources::Sources;
+
+use crate::datasets;
+use crate::plan::logical::Plan;
+use crate::plan::resolve::Catalog;
+use crate::plan::schema::Schema;
+
+/// The tables of a session and the means to run plans over them.
+#[derive(Clone, Default)]
+pub struct Engine {
+    sources: Sources,
+    schemas: BTreeMap<String, Schema>,
+}
+
+impl Engine {
+    /// An engine with the bundled datasets as its tables.
+    pub fn with_bundled_datasets() -> Result<Engine, String> {
+        let mut engine = Engine::default();
+        for (definition, csv) in datasets::bundled() {
+            let frame = sources::bundled(definition, csv)?;
+            engine.add_frame(definition.name, frame)?;
+        }
+        Ok(engine)
+    }
+
+    /// An engine whose tables are the CSV, TSV, Parquet and NDJSON files of
+    /// `dir`, each named after its file (without extension).
+    pub fn from_dir(dir: &Path) -> Result<Engine, String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
+        let mut files: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && sources::FileKind::of(&p.to_string_lossy()).is_ok())
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(format!(
+                "no data files in `{}` (looked for .csv, .tsv, .parquet, .ndjson, .jsonl, .json)",
+                dir.display()
+            ));
+        }
+        let mut engine = Engine::default();
+        for path in files {
+            let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            if engine.schemas.contains_key(name) {
+                return Err(format!("two files in `{}` would both be table `{name}`", dir.display()));
+            }
+            engine.add_file(name, &path.to_string_lossy())?;
+        }
+        Ok(engine)
+    }
+
+    /// Adds (or replaces) a table read from a file.
+    pub fn add_file(&mut self, name: &str, path: &str) -> Result<(), String> {
+        let frame = sources::scan(path)?;
+        self.add_lazy(name, frame)
+            .map_err(|e| format!("cannot read `{path}`: {e}"))
+    }
+
+    fn add_frame(&mut self, name: &str, frame: DataFrame) -> Result<(), String> {
+        let schema = types::to_schema(frame.schema())?;
+        sources::register(&mut self.sources, name, frame);
+        self.schemas.insert(name.to_owned(), schema);
+        Ok(())
+    }
+
+    fn add_lazy(&mut self, name: &str, mut frame: LazyFrame) -> Result<(), String> {
+        let polars_schema = frame.collect_schema().map_err(|e| describe_error(&e))?;
+        let schema = types::to_schema(&polars_schema)?;
+        self.sources.insert(name, frame);
+        self.schemas.insert(name.to_owned(), schema);
+        Ok(())
+    }
+
+    /// The lazy frame computing `plan`.
+    pub fn lazy(&self, plan: &Plan) -> Result<LazyFrame, String> {
+        lower::lower(plan, &self.sources)
+    }
+
+    /// Runs `plan` to completion.
+    pub fn collect(&self, plan: &Plan) -> Result<DataFrame, String> {
+        self.lazy(plan)?.collect().map_err(|e| describe_error(&e))
+    }
+
+    /// Table names with their schemas, in name order.
+    pub fn tables(&self) -> impl Iterator<Item = (&str, &Schema)> {
+        self.schemas.iter().map(|(n, s)| (n.as_str(), s))
+    }
+}
+
+impl Catalog for Engine {
+    fn table(&self, name: &str) -> Option<Schema> {
+        self.schemas.get(name).cloned()
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        self.schemas.keys().cloned().collect()
+    }
+
+    fn file(&self, path: &str) -> Result<Schema, String> {
+        let mut frame = sources::scan(path)?;
+        let schema = frame
+            .collect_schema()
+            .map_err(|e| format!("cannot read `{path}`: {}", describe_error(&e)))?;
+        types::to_schema(&schema).map_err(|e| format!("cannot read `{path}`: {e}"))
+    }
+}

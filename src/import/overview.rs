@@ -1,0 +1,328 @@
+//! services.md: the "Service Status Overview" table and the document's date.
+
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+
+use super::diagnostics::Warning;
+use super::markdown::Document;
+use super::markup::{self, Marker};
+use super::pipe_table::{self, Column, ColumnMap, PipeRow};
+use super::values::{self, Decimal};
+
+/// One row of the overview table.
+#[derive(Debug, Clone, Default)]
+pub struct OverviewRow {
+    pub line: usize,
+    pub service: String,
+    pub url: Option<String>,
+    pub repo: Option<String>,
+    pub server_ip: Option<String>,
+    pub server_size: Option<String>,
+    pub shared_server: Option<bool>,
+    pub requests_30d: Option<i64>,
+    pub jobs_30d: Option<i64>,
+    pub open_incidents: Option<i64>,
+    pub error_count: Option<i64>,
+    pub avg_duration_s: Option<Decimal>,
+    pub status: Option<&'static str>,
+    pub status_note: Option<String>,
+    pub uptime_pct: Option<Decimal>,
+    pub error_rate_pct: Option<Decimal>,
+}
+
+/// What services.md says.
+#[derive(Debug, Default)]
+pub struct Overview {
+    /// The date the document was generated.
+    pub snapshot: Option<NaiveDate>,
+    pub rows: Vec<OverviewRow>,
+}
+
+const COLUMNS: &[Column] = &[
+    Column {
+        key: "service",
+        aliases: &["Service", "Name", "Application", "App"],
+    },
+    Column {
+        key: "repo",
+        aliases: &["GitHub", "Repo", "Repository", "Source"],
+    },
+    Column {
+        key: "server_ip",
+        aliases: &["IP Address", "IP", "Server", "Server IP"],
+    },
+    Column {
+        key: "server_size",
+        aliases: &["Server Size", "Size"],
+    },
+    Column {
+        key: "requests_30d",
+        aliases: &[
+            "Requests (30d)",
+            "Requests",
+            "Web Requests",
+            "Web Requests (30d)",
+        ],
+    },
+    Column {
+        key: "jobs_30d",
+        aliases: &[
+            "Background Jobs (30d)",
+            "Background Jobs",
+            "Jobs (30d)",
+            "Jobs",
+        ],
+    },
+    Column {
+        key: "open_incidents",
+        aliases: &["Open Incidents", "Incidents"],
+    },
+    Column {
+        key: "error_count",
+        aliases: &["Error Count", "Errors"],
+    },
+    Column {
+        key: "avg_duration_s",
+        aliases: &["Avg Duration", "Average Duration", "Avg Duration (s)"],
+    },
+    Column {
+        key: "status",
+        aliases: &["Performance Status", "Status"],
+    },
+];
+
+/// Reads services.md. A missing table or Service column leaves the overview
+/// empty, with a warning.
+pub fn read(doc: &Document, warnings: &mut Vec<Warning>) -> Overview {
+    let snapshot = doc.stated_date();
+    if snapshot.is_none() {
+        warnings.push(doc.warning(
+            1,
+            "no \"Generated\" date; the services snapshot is left empty",
+        ));
+    }
+    let Some(section) = doc.section(|heading| heading.mentions("Service Status Overview")) else {
+        warnings.push(doc.warning(
+            1,
+            "no \"Service Status Overview\" section; the services table is empty",
+        ));
+        return Overview {
+            snapshot,
+            rows: vec![],
+        };
+    };
+    let Some(table) = pipe_table::first_table(&section) else {
+        let line = section.heading.line;
+        warnings.push(doc.warning(
+            line,
+            "no table under this heading; the services table is empty",
+        ));
+        return Overview {
+            snapshot,
+            rows: vec![],
+        };
+    };
+    let columns = ColumnMap::new(&table, COLUMNS, doc, warnings);
+    if !columns.has("service") {
+        return Overview {
+            snapshot,
+            rows: vec![],
+        };
+    }
+    let rows = table
+        .rows
+        .iter()
+        .filter_map(|row| read_row(row, &columns, doc, warnings))
+        .collect();
+    Overview { snapshot, rows }
+}
+
+/// The figures a status note may quote: `…, 68.09% uptime, 4.97% error rate`.
+static UPTIME: LazyLock<Regex> = LazyLock::new(|| values::percent_before("uptime"));
+static ERROR_RATE: LazyLock<Regex> = LazyLock::new(|| values::percent_before("error rate"));
+
+fn read_row(
+    row: &PipeRow,
+    columns: &ColumnMap,
+    doc: &Document,
+    warnings: &mut Vec<Warning>,
+) -> Option<OverviewRow> {
+    let service_cell = columns.cell(row, "service");
+    let link = markup::first_link(service_cell);
+    let Some(service) = link
+        .as_ref()
+        .map(|link| link.text.clone())
+        .or_else(|| markup::plain_value(service_cell))
+    else {
+        warnings.push(doc.warning(row.line, "row without a service name; skipped"));
+        return None;
+    };
+    let count = |key: &str, warnings: &mut Vec<Warning>| -> Option<i64> {
+        let text = markup::plain(columns.cell(row, key));
+        values::leading_count(&text).or_warn(warnings, || unreadable(doc, row, key, &text))
+    };
+    let (server_size, shared_server) = size_and_sharing(columns.cell(row, "server_size"));
+    let (status, status_note) = status_and_note(columns.cell(row, "status"));
+    let duration = markup::plain(columns.cell(row, "avg_duration_s"));
+    Some(OverviewRow {
+        line: row.line,
+        url: link.map(|link| link.target),
+        repo: repo_address(columns.cell(row, "repo")),
+        server_ip: markup::plain_value(columns.cell(row, "server_ip")),
+        server_size,
+        shared_server,
+        requests_30d: count("requests_30d", warnings),
+        jobs_30d: count("jobs_30d", warnings),
+        open_incidents: count("open_incidents", warnings),
+        error_count: count("error_count", warnings),
+        avg_duration_s: values::leading_seconds(&duration).or_warn(warnings, || {
+            unreadable(doc, row, "avg_duration_s", &duration)
+        }),
+        uptime_pct: status_note
+            .as_deref()
+            .and_then(|note| values::find_percent(&UPTIME, note)),
+        error_rate_pct: status_note
+            .as_deref()
+            .and_then(|note| values::find_percent(&ERROR_RATE, note)),
+        status,
+        status_note,
+        service,
+    })
+}
+
+fn unreadable(doc: &Document, row: &PipeRow, column: &str, text: &str) -> Warning {
+    doc.warning(
+        row.line,
+        format!("{column}: expected a number, found \"{text}\"; left empty"),
+    )
+}
+
+/// The repository address: a link's target, or a bare address.
+fn repo_address(cell: &str) -> Option<String> {
+    match markup::first_link(cell) {
+        Some(link) => Some(link.target),
+        None => markup::plain_value(cell).filter(|text| text.starts_with("http")),
+    }
+}
+
+/// `Large (shared)` → (`Large`, shared); `Very Large` → (`Very Large`, not shared).
+fn size_and_sharing(cell: &str) -> (Option<String>, Option<bool>) {
+    let text = markup::plain(cell);
+    let (size, remark) = match text.split_once('(') {
+        Some((size, remark)) => (size.trim(), remark),
+        None => (text.as_str(), ""),
+    };
+    if size.is_empty() {
+        return (None, None);
+    }
+    (
+        Some(size.to_string()),
+        Some(remark.to_lowercase().contains("shared")),
+    )
+}
+
+/// The status the marker gives, and the text after it.
+fn status_and_note(cell: &str) -> (Option<&'static str>, Option<String>) {
+    let (marker, note) = markup::leading_marker(cell);
+    let status = match marker {
+        Some(Marker::RedCircle) => Some("critical"),
+        Some(Marker::Warning) => Some("warning"),
+        Some(Marker::YellowCircle) => Some("minor"),
+        Some(Marker::CheckMark) => Some("ok"),
+        Some(Marker::OrangeCircle | Marker::Other) | None => None,
+    };
+    (status, markup::plain_value(note))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_sharing() {
+        assert_eq!(
+            size_and_sharing("Large (shared)"),
+            (Some("Large".into()), Some(true))
+        );
+        assert_eq!(
+            size_and_sharing("Very Large"),
+            (Some("Very Large".into()), Some(false))
+        );
+        assert_eq!(
+            size_and_sharing("Small (dedicated)"),
+            (Some("Small".into()), Some(false))
+        );
+        assert_eq!(size_and_sharing(""), (None, None));
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(
+            status_and_note("🔴 Busy, 31.00% uptime"),
+            (Some("critical"), Some("Busy, 31.00% uptime".into()))
+        );
+        assert_eq!(
+            status_and_note("⚠️ No data"),
+            (Some("warning"), Some("No data".into()))
+        );
+        assert_eq!(
+            status_and_note("🟡 Slow"),
+            (Some("minor"), Some("Slow".into()))
+        );
+        assert_eq!(
+            status_and_note("✅ Fine"),
+            (Some("ok"), Some("Fine".into()))
+        );
+        assert_eq!(status_and_note("Unmarked"), (None, Some("Unmarked".into())));
+        assert_eq!(status_and_note(""), (None, None));
+    }
+
+    #[test]
+    fn repo_addresses() {
+        assert_eq!(
+            repo_address("[x](https://example.org/x)"),
+            Some("https://example.org/x".into())
+        );
+        assert_eq!(
+            repo_address("https://example.org/y"),
+            Some("https://example.org/y".into())
+        );
+        assert_eq!(repo_address("y"), None);
+    }
+
+    #[test]
+    fn reads_rows_by_header_name() {
+        let text = "*Generated: May 2, 2025*\n## Service Status Overview\n\
+            | Requests (30d) | Service | Notes | Server Size |\n|--|--|--|--|\n\
+            | 1.26M+ | [alpha](https://alpha.example.org) | x | Large (shared) |\n\
+            | Active | beta | y | |\n| 1 | | z | Small |\n";
+        let doc = Document::from_bytes("services.md", text.as_bytes());
+        let mut warnings = Vec::new();
+        let overview = read(&doc, &mut warnings);
+        assert_eq!(overview.snapshot, NaiveDate::from_ymd_opt(2025, 5, 2));
+        let rows: Vec<_> = overview
+            .rows
+            .iter()
+            .map(|r| (r.service.as_str(), r.url.as_deref(), r.requests_30d))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("alpha", Some("https://alpha.example.org"), Some(1_260_000)),
+                ("beta", None, None)
+            ]
+        );
+        let warnings: Vec<_> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            warnings,
+            [
+                "warning: services.md:3: ignoring unknown column(s) \"Notes\"",
+                "warning: services.md:3: no column \"GitHub\", \"IP Address\", \"Background Jobs (30d)\", \"Open Incidents\", \"Error Count\", \"Avg Duration\", \"Performance Status\"; its values are left empty",
+                "warning: services.md:6: requests_30d: expected a number, found \"Active\"; left empty",
+                "warning: services.md:7: row without a service name; skipped",
+            ]
+        );
+    }
+}

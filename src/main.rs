@@ -1,0 +1,202 @@
+//! The `infraql` binary: arguments in, exit status out. Everything else is
+//! in the library; this file decides where text goes and how the process
+//! ends: 0 when all went well, 1 for a query or data error, 2 for a usage
+//! error.
+
+mod cli;
+mod repl;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use infraql::engine::polars::Engine;
+use infraql::format::Format;
+use infraql::render;
+use infraql::session::{Outcome, Session};
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Stop::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Stop::Failed(message)) => {
+            if !message.is_empty() {
+                eprint!("{message}");
+                if !message.ends_with('\n') {
+                    eprintln!();
+                }
+            }
+            ExitCode::from(1)
+        }
+        Err(Stop::BrokenPipe) => ExitCode::SUCCESS,
+    }
+}
+
+/// Why the process ends early.
+enum Stop {
+    /// Bad arguments: exit 2.
+    Usage(String),
+    /// A query or data error, already worded for the user: exit 1.
+    Failed(String),
+    /// The reader of our output went away: end quietly.
+    BrokenPipe,
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Stop> {
+    if let Some(Command::Import { docs, out }) = &cli.command {
+        return import(docs, out);
+    }
+    let engine = match &cli.data {
+        Some(dir) => Engine::from_dir(dir),
+        None => Engine::with_bundled_datasets(),
+    }
+    .map_err(|e| Stop::Failed(format!("error: {e}")))?;
+    let mut session = Session::new(engine);
+    let color = io::stderr().is_terminal();
+
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for path in &cli.files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Stop::Failed(format!("error: cannot read `{}`: {e}", path.display())))?;
+        sources.push((path.display().to_string(), text));
+    }
+    let several = cli.queries.len() > 1;
+    for (index, query) in cli.queries.iter().enumerate() {
+        let name = if several { format!("<-e {}>", index + 1) } else { "<-e>".to_owned() };
+        sources.push((name, query.clone()));
+    }
+    if sources.is_empty() {
+        if io::stdin().is_terminal() && cli.output.is_none() {
+            return repl::run(&mut session, cli.max_rows).map_err(Stop::Failed).map(|()| ExitCode::SUCCESS);
+        }
+        let mut text = String::new();
+        io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Stop::Failed(format!("error: cannot read standard input: {e}")))?;
+        sources.push(("<stdin>".to_owned(), text));
+    }
+
+    let output = match &cli.output {
+        Some(path) => Some((path.as_path(), output_format(path, cli.format)?)),
+        None => None,
+    };
+    let mut printer = Printer::new(cli.format, cli.max_rows, output);
+    for (name, text) in &sources {
+        let result = session.run(name, text, |outcome| printer.take(outcome));
+        if let Err(failure) = result {
+            if printer.pipe_closed {
+                return Err(Stop::BrokenPipe);
+            }
+            // Results printed so far stay printed; flush them before the error.
+            let _ = printer.flush_pending();
+            return Err(Stop::Failed(failure.render(color)));
+        }
+    }
+    printer.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The format for `-o FILE`: its extension, else `--format` when that is a
+/// file format.
+fn output_format(path: &Path, requested: Format) -> Result<Format, Stop> {
+    match Format::from_path(&path.to_string_lossy()) {
+        Ok(format) => Ok(format),
+        Err(_) if requested != Format::Table => Ok(requested),
+        Err(message) => Err(Stop::Usage(format!("-o {}: {message}", path.display()))),
+    }
+}
+
+/// Prints results as they come; with `-o`, holds back the latest so the
+/// last one goes to the file.
+struct Printer<'a> {
+    format: Format,
+    max_rows: usize,
+    output: Option<(&'a Path, Format)>,
+    pending: Option<::polars::prelude::DataFrame>,
+    printed_any: bool,
+    pipe_closed: bool,
+}
+
+impl<'a> Printer<'a> {
+    fn new(format: Format, max_rows: usize, output: Option<(&'a Path, Format)>) -> Self {
+        Printer { format, max_rows, output, pending: None, printed_any: false, pipe_closed: false }
+    }
+
+    fn take(&mut self, outcome: Outcome) -> Result<(), String> {
+        match outcome {
+            Outcome::Exported { path, rows } => {
+                eprintln!("exported {rows} row{} to {path}", if rows == 1 { "" } else { "s" });
+                Ok(())
+            }
+            Outcome::Rows(frame) => {
+                if self.output.is_some() {
+                    if let Some(previous) = self.pending.replace(frame) {
+                        self.print(previous)?;
+                    }
+                    Ok(())
+                } else {
+                    self.print(frame)
+                }
+            }
+        }
+    }
+
+    fn print(&mut self, mut frame: ::polars::prelude::DataFrame) -> Result<(), String> {
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        let mut result = Ok(());
+        if self.printed_any && matches!(self.format, Format::Table | Format::Markdown) {
+            result = out.write_all(b"\n").map_err(|e| e.to_string());
+        }
+        self.printed_any = true;
+        result = result.and_then(|()| render::write(&mut frame, self.format, self.max_rows, &mut out));
+        result = result.and_then(|()| out.flush().map_err(|e| e.to_string()));
+        if let Err(message) = &result {
+            if message.to_lowercase().contains("broken pipe") {
+                self.pipe_closed = true;
+            }
+        }
+        result
+    }
+
+    fn flush_pending(&mut self) -> Result<(), String> {
+        match self.pending.take() {
+            Some(frame) => self.print(frame),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(mut self) -> Result<(), Stop> {
+        let Some((path, format)) = self.output else {
+            return Ok(());
+        };
+        let Some(mut frame) = self.pending.take() else {
+            return Err(Stop::Failed("error: -o was given but no query produced a result".to_owned()));
+        };
+        infraql::export::write_file(&mut frame, path, format).map_err(|e| Stop::Failed(format!("error: {e}")))?;
+        let rows = frame.height();
+        eprintln!("wrote {rows} row{} to {}", if rows == 1 { "" } else { "s" }, path.display());
+        Ok(())
+    }
+}
+
+fn import(docs: &Path, out: &Path) -> Result<ExitCode, Stop> {
+    if !out.is_dir() {
+        std::fs::create_dir_all(out)
+            .map_err(|e| Stop::Failed(format!("error: cannot create `{}`: {e}", out.display())))?;
+    }
+    let warnings = infraql::import::import_dir(docs, out).map_err(|e| Stop::Failed(format!("error: {e}")))?;
+    for warning in &warnings {
+        eprintln!("{warning}");
+    }
+    eprintln!("wrote the tables to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,157 @@
+//! The logical plan: what a query computes, independent of how.
+//!
+//! Names are resolved and types checked before a plan is built, so an engine
+//! can lower it without checking anything again. Expressions carry explicit
+//! casts where the language's rules need them (integer division gives a
+//! float), so every engine computes the same answers.
+
+use super::functions::{Aggregate, Function};
+use super::schema::Schema;
+use super::types::Type;
+
+/// A relational operation tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// A named table of the catalog.
+    Table { name: String },
+    /// A file (or glob of files), format from its extension.
+    File { path: String },
+    Filter { input: Box<Plan>, predicate: Expr },
+    /// Exactly these output columns, in this order.
+    Select { input: Box<Plan>, columns: Vec<(String, Expr)> },
+    /// Adds columns, or replaces those of the same name in place.
+    Derive { input: Box<Plan>, columns: Vec<(String, Expr)> },
+    /// Stable sort; nulls last whatever the direction.
+    Sort { input: Box<Plan>, keys: Vec<SortKey> },
+    Limit { input: Box<Plan>, count: u64 },
+    /// Group by `keys` (none: the whole input is one group); output is the
+    /// keys then the aggregates. Groups come out in order of first
+    /// appearance.
+    Aggregate {
+        input: Box<Plan>,
+        keys: Vec<(String, Expr)>,
+        aggregates: Vec<(String, Expr)>,
+    },
+    /// Distinct rows (of `columns`, or of all columns when empty), first
+    /// occurrence kept, in input order.
+    Distinct { input: Box<Plan>, columns: Vec<String> },
+    Join {
+        left: Box<Plan>,
+        right: Box<Plan>,
+        kind: JoinKind,
+        /// (left column, right column) pairs compared for equality.
+        on: Vec<(String, String)>,
+        /// Right-hand columns renamed because the left has the name too.
+        renamed: Vec<(String, String)>,
+    },
+    /// Rows of both, columns matched by name; a column missing on one side
+    /// is null there.
+    Union { left: Box<Plan>, right: Box<Plan> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Semi,
+    Anti,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    pub expr: Expr,
+    pub descending: bool,
+}
+
+/// A constant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    String(String),
+    Bool(bool),
+    Null,
+}
+
+impl Value {
+    pub fn ty(&self) -> Type {
+        match self {
+            Value::Int(_) => Type::Int,
+            Value::Float(_) => Type::Float,
+            Value::String(_) => Type::String,
+            Value::Bool(_) => Type::Bool,
+            Value::Null => Type::Null,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    /// Float division (operands are cast to float first).
+    Div,
+    Rem,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+}
+
+/// String tests; the pattern is a string expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringTest {
+    /// Substring, case-sensitive.
+    Contains,
+    StartsWith,
+    EndsWith,
+    /// SQL LIKE: `%` any run of characters, `_` one character, whole string.
+    Like,
+    /// Regular expression search (Rust regex syntax).
+    Matches,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Column(String),
+    Literal(Value),
+    Cast(Box<Expr>, Type),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    StringTest(StringTest, Box<Expr>, Box<Expr>),
+    Function(Function, Vec<Expr>),
+    Aggregate(Aggregate, Vec<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    InList { expr: Box<Expr>, values: Vec<Value>, negated: bool },
+    IsNull { expr: Box<Expr>, negated: bool },
+}
+
+impl Expr {
+    pub fn column(name: impl Into<String>) -> Expr {
+        Expr::Column(name.into())
+    }
+
+    pub fn cast(self, ty: Type) -> Expr {
+        Expr::Cast(Box::new(self), ty)
+    }
+}
+
+/// A statement ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub plan: Plan,
+    pub schema: Schema,
+    /// Where `| export "file"` sends the result instead of the screen.
+    pub export: Option<String>,
+}

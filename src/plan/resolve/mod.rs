@@ -1,0 +1,538 @@
+//! Syntax tree to logical plan: every name looked up, every type checked,
+//! before anything runs.
+//!
+//! A pipeline is resolved operator by operator, carrying the schema of the
+//! rows flowing through it. Within one operator every problem is reported;
+//! after a failed operator the rest of that pipeline is skipped (its input
+//! shape is unknown), and later statements are still checked, so one run
+//! lists all the independent mistakes of a script.
+
+mod expr;
+
+use std::collections::{HashMap, HashSet};
+
+pub use expr::{column_list, unify};
+use expr::{Reported, Scope};
+
+use super::logical::{Expr, JoinKind, Plan, Query, SortKey};
+use super::schema::{Column, Schema};
+use super::types::Type;
+use crate::diagnostic::{Diagnostic, Span, did_you_mean};
+use crate::format::Format;
+use crate::syntax::ast::{self, OperatorKind, SourceKind, StatementKind};
+
+/// What resolution needs to know about the data: the tables that exist and
+/// the shape of a file. The engine provides it.
+pub trait Catalog {
+    /// The schema of a named table, if there is one.
+    fn table(&self, name: &str) -> Option<Schema>;
+    /// Every table name, for suggestions.
+    fn table_names(&self) -> Vec<String>;
+    /// The schema of a file or glob, or why it cannot be read.
+    fn file(&self, path: &str) -> Result<Schema, String>;
+}
+
+/// A `let` binding: its plan and the shape of its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub plan: Plan,
+    pub schema: Schema,
+}
+
+/// A resolved statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// `let name = …`: nothing to run.
+    Let { name: String },
+    /// A query to run, with the span of its statement (for runtime errors).
+    Run { query: Query, span: Span },
+}
+
+/// Resolves a whole script. `bindings` holds the `let`s of earlier input
+/// (the REPL session); it gains this script's `let`s only if the whole
+/// script resolves.
+pub fn resolve(
+    script: &ast::Script,
+    text: &str,
+    catalog: &dyn Catalog,
+    bindings: &mut HashMap<String, Binding>,
+) -> Result<Vec<Step>, Vec<Diagnostic>> {
+    let mut resolver = Resolver {
+        catalog,
+        text,
+        bindings: bindings.clone(),
+        broken: HashSet::new(),
+        errors: Vec::new(),
+    };
+    let mut steps = Vec::new();
+    for statement in &script.statements {
+        match &statement.kind {
+            StatementKind::Let { name, pipeline } => {
+                match resolver.pipeline(pipeline) {
+                    Ok((plan, schema, export)) => {
+                        if let Some((_, span)) = export {
+                            resolver.errors.push(
+                                Diagnostic::at("`export` cannot be used in a `let`", span)
+                                    .with_label("a let only names a pipeline")
+                                    .with_help(format!("export where it is used: {} | export \"…\"", name.name)),
+                            );
+                        }
+                        resolver.broken.remove(&name.name);
+                        resolver.bindings.insert(name.name.clone(), Binding { plan, schema });
+                    }
+                    Err(Reported) => {
+                        resolver.broken.insert(name.name.clone());
+                        resolver.bindings.remove(&name.name);
+                    }
+                }
+                steps.push(Step::Let { name: name.name.clone() });
+            }
+            StatementKind::Query(pipeline) => {
+                if let Ok((plan, schema, export)) = resolver.pipeline(pipeline) {
+                    let export = export.map(|(path, _)| path);
+                    steps.push(Step::Run { query: Query { plan, schema, export }, span: statement.span });
+                }
+            }
+        }
+    }
+    if resolver.errors.is_empty() {
+        *bindings = resolver.bindings;
+        Ok(steps)
+    } else {
+        Err(resolver.errors)
+    }
+}
+
+pub(crate) struct Resolver<'a> {
+    catalog: &'a dyn Catalog,
+    /// The script text, for naming unnamed expressions by what was written.
+    text: &'a str,
+    bindings: HashMap<String, Binding>,
+    /// `let`s that failed to resolve: uses of them are not reported again.
+    broken: HashSet<String>,
+    errors: Vec<Diagnostic>,
+}
+
+/// A pipeline's plan, schema and, when it ends in `export`, the file and
+/// the span of the path.
+type Resolved = (Plan, Schema, Option<(String, Span)>);
+
+impl Resolver<'_> {
+    fn pipeline(&mut self, pipeline: &ast::Pipeline) -> Result<Resolved, Reported> {
+        let (mut plan, mut schema) = self.source(&pipeline.source)?;
+        let mut export = None;
+        let last = pipeline.operators.len().saturating_sub(1);
+        for (index, op) in pipeline.operators.iter().enumerate() {
+            if let OperatorKind::Export(path) = &op.kind {
+                if index != last {
+                    self.errors.push(
+                        Diagnostic::at("`export` must be the last operator", op.keyword)
+                            .with_label("operators follow this export"),
+                    );
+                    return Err(Reported);
+                }
+                if let Err(message) = Format::from_path(&path.value) {
+                    self.errors.push(Diagnostic::at(message, path.span).with_label("unknown file type"));
+                    return Err(Reported);
+                }
+                export = Some((path.value.clone(), path.span));
+                continue;
+            }
+            (plan, schema) = self.operator(op, plan, schema)?;
+        }
+        Ok((plan, schema, export))
+    }
+
+    fn source(&mut self, source: &ast::Source) -> Result<(Plan, Schema), Reported> {
+        match &source.kind {
+            SourceKind::Named(name) => {
+                if let Some(binding) = self.bindings.get(&name.name) {
+                    return Ok((binding.plan.clone(), binding.schema.clone()));
+                }
+                if self.broken.contains(&name.name) {
+                    return Err(Reported);
+                }
+                if let Some(schema) = self.catalog.table(&name.name) {
+                    return Ok((Plan::Table { name: name.name.clone() }, schema));
+                }
+                let mut known = self.catalog.table_names();
+                known.extend(self.bindings.keys().cloned());
+                known.sort();
+                let mut d = Diagnostic::at(format!("unknown table `{}`", name.name), name.span).with_label("no such table");
+                d = match did_you_mean(&name.name, known.iter().map(String::as_str)) {
+                    Some(close) => d.with_help(format!("did you mean `{close}`?")),
+                    None => d.with_help(format!("tables: {}", known.join(", "))),
+                };
+                self.errors.push(d);
+                Err(Reported)
+            }
+            SourceKind::File(path) => match self.catalog.file(&path.value) {
+                Ok(schema) => Ok((Plan::File { path: path.value.clone() }, schema)),
+                Err(message) => {
+                    self.errors.push(Diagnostic::at(message, path.span).with_label("cannot read this"));
+                    Err(Reported)
+                }
+            },
+            SourceKind::Nested(pipeline) => {
+                let (plan, schema, export) = self.pipeline(pipeline)?;
+                if let Some((_, span)) = export {
+                    self.errors.push(
+                        Diagnostic::at("`export` can only end a whole statement", span)
+                            .with_label("inside brackets"),
+                    );
+                    return Err(Reported);
+                }
+                Ok((plan, schema))
+            }
+        }
+    }
+
+    fn operator(&mut self, op: &ast::Operator, input: Plan, schema: Schema) -> Result<(Plan, Schema), Reported> {
+        let input = Box::new(input);
+        match &op.kind {
+            OperatorKind::Where(condition) => {
+                let (predicate, ty) = self.expr(condition, &schema, Scope::Row)?;
+                if !matches!(ty, Type::Bool | Type::Null) {
+                    self.errors.push(
+                        Diagnostic::at(format!("`where` needs a true/false condition, this is {}", ty.with_article()), condition.span)
+                            .with_label(format!("this is {}", ty.with_article()))
+                            .with_help("compare it with something, e.g. where x > 0"),
+                    );
+                    return Err(Reported);
+                }
+                Ok((Plan::Filter { input, predicate }, schema))
+            }
+            OperatorKind::Select(items) => {
+                let columns = self.items(items, &schema, Scope::Row)?;
+                let out = schema_of(&columns);
+                let columns = columns.into_iter().map(|(name, expr, _)| (name, expr)).collect();
+                Ok((Plan::Select { input, columns }, out))
+            }
+            OperatorKind::Derive(items) => self.derive(items, input, schema),
+            OperatorKind::Drop(names) => {
+                let mut drop = HashSet::new();
+                for name in names {
+                    if self.known_column(name, &schema) {
+                        drop.insert(name.name.as_str());
+                    }
+                }
+                if drop.len() < names.len() {
+                    return Err(Reported);
+                }
+                let kept: Vec<Column> = schema.columns.iter().filter(|c| !drop.contains(c.name.as_str())).cloned().collect();
+                if kept.is_empty() {
+                    self.errors.push(Diagnostic::at("`drop` would remove every column", op.span).with_label("nothing left"));
+                    return Err(Reported);
+                }
+                let columns = kept.iter().map(|c| (c.name.clone(), Expr::column(&c.name))).collect();
+                Ok((Plan::Select { input, columns }, Schema { columns: kept }))
+            }
+            OperatorKind::Rename(pairs) => self.rename(pairs, input, schema),
+            OperatorKind::Sort(keys) => {
+                let keys = self.sort_keys(keys, &schema, false)?;
+                Ok((Plan::Sort { input, keys }, schema))
+            }
+            OperatorKind::Take(count) => Ok((Plan::Limit { input, count: count.value }, schema)),
+            OperatorKind::Top { count, keys } => {
+                let keys = self.sort_keys(keys, &schema, true)?;
+                let sorted = Plan::Sort { input, keys };
+                Ok((Plan::Limit { input: Box::new(sorted), count: count.value }, schema))
+            }
+            OperatorKind::Group { keys, aggregates } => self.group(keys, aggregates, input, &schema),
+            OperatorKind::Agg(aggregates) => self.group(&[], aggregates, input, &schema),
+            OperatorKind::Count => {
+                let count = Expr::Aggregate(super::functions::Aggregate::CountRows, Vec::new());
+                let out = Schema::new([("count".to_owned(), Type::Int)]);
+                Ok((Plan::Aggregate { input, keys: Vec::new(), aggregates: vec![("count".to_owned(), count)] }, out))
+            }
+            OperatorKind::Distinct(names) => {
+                if names.is_empty() {
+                    return Ok((Plan::Distinct { input, columns: Vec::new() }, schema));
+                }
+                let mut columns = Vec::new();
+                let mut seen = HashSet::new();
+                for name in names {
+                    if self.known_column(name, &schema) && seen.insert(name.name.as_str()) {
+                        columns.push(name.name.clone());
+                    }
+                }
+                if columns.len() < names.len() {
+                    return Err(Reported);
+                }
+                let out = Schema {
+                    columns: columns.iter().filter_map(|n| schema.get(n).cloned()).collect(),
+                };
+                let select = columns.iter().map(|n| (n.clone(), Expr::column(n))).collect();
+                let projected = Plan::Select { input, columns: select };
+                Ok((Plan::Distinct { input: Box::new(projected), columns: Vec::new() }, out))
+            }
+            OperatorKind::Join { kind, source, on } => self.join(*kind, source, on, input, schema),
+            OperatorKind::Union(source) => {
+                let (right, right_schema) = self.source(source)?;
+                let mut columns = schema.columns.clone();
+                for column in &right_schema.columns {
+                    match columns.iter_mut().find(|c| c.name == column.name) {
+                        Some(existing) => match unify(existing.ty, column.ty) {
+                            Some(ty) => existing.ty = ty,
+                            None => {
+                                self.errors.push(
+                                    Diagnostic::at(
+                                        format!("`union` cannot match column `{}`: {} here, {} in the other", column.name, existing.ty, column.ty),
+                                        source.span,
+                                    )
+                                    .with_label("types differ"),
+                                );
+                                return Err(Reported);
+                            }
+                        },
+                        None => columns.push(column.clone()),
+                    }
+                }
+                Ok((Plan::Union { left: input, right: Box::new(right) }, Schema { columns }))
+            }
+            OperatorKind::Export(_) => Ok((*input, schema)),
+        }
+    }
+
+    /// Reports an unknown column name; true when it exists.
+    fn known_column(&mut self, name: &ast::Ident, schema: &Schema) -> bool {
+        if schema.contains(&name.name) {
+            return true;
+        }
+        let mut d = Diagnostic::at(format!("unknown column `{}`", name.name), name.span).with_label("no such column here");
+        d = match did_you_mean(&name.name, schema.names()) {
+            Some(close) => d.with_help(format!("did you mean `{close}`?")),
+            None => d.with_help(format!("columns here: {}", column_list(schema))),
+        };
+        self.errors.push(d);
+        false
+    }
+
+    /// The name an item gets: its own, a column's, or the text as written.
+    fn item_name(&self, item: &ast::Item) -> String {
+        if let Some(name) = &item.name {
+            return name.name.clone();
+        }
+        if let ast::ExprKind::Column(name) = &item.expr.kind {
+            return name.clone();
+        }
+        let span = item.expr.span;
+        let written = self.text.get(span.start..span.end).unwrap_or("");
+        written.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Resolves items and checks that their names are distinct.
+    fn items(&mut self, items: &[ast::Item], schema: &Schema, scope: Scope) -> Result<Vec<(String, Expr, Type)>, Reported> {
+        let mut out: Vec<(String, Expr, Type)> = Vec::with_capacity(items.len());
+        let mut failed = false;
+        for item in items {
+            let name = self.item_name(item);
+            match self.expr(&item.expr, schema, scope) {
+                Ok((expr, ty)) => {
+                    if out.iter().any(|(n, _, _)| *n == name) {
+                        let span = item.name.as_ref().map_or(item.expr.span, |n| n.span);
+                        self.errors.push(
+                            Diagnostic::at(format!("duplicate column name `{name}`"), span)
+                                .with_label("already used in this list")
+                                .with_help(format!("name it: other_name = {}", crate::syntax::print::expr(&item.expr))),
+                        );
+                        failed = true;
+                    }
+                    out.push((name, expr, ty));
+                }
+                Err(Reported) => failed = true,
+            }
+        }
+        if failed { Err(Reported) } else { Ok(out) }
+    }
+
+    fn derive(&mut self, items: &[ast::Item], input: Box<Plan>, mut schema: Schema) -> Result<(Plan, Schema), Reported> {
+        let mut plan = *input;
+        let mut batch: Vec<(String, Expr)> = Vec::new();
+        let mut failed = false;
+        for item in items {
+            let name = self.item_name(item);
+            let Ok((expr, ty)) = self.expr(&item.expr, &schema, Scope::Row) else {
+                failed = true;
+                continue;
+            };
+            // Items of one `derive` may use the ones before them; an engine
+            // evaluates one batch against its input, so start a new batch
+            // when an item reads a column the current batch defines.
+            if batch.iter().any(|(defined, _)| mentions(&expr, defined)) {
+                plan = Plan::Derive { input: Box::new(plan), columns: std::mem::take(&mut batch) };
+            }
+            batch.retain(|(defined, _)| *defined != name);
+            batch.push((name.clone(), expr));
+            match schema.columns.iter_mut().find(|c| c.name == name) {
+                Some(existing) => existing.ty = ty,
+                None => schema.columns.push(Column { name, ty }),
+            }
+        }
+        if failed {
+            return Err(Reported);
+        }
+        Ok((Plan::Derive { input: Box::new(plan), columns: batch }, schema))
+    }
+
+    fn rename(&mut self, pairs: &[(ast::Ident, ast::Ident)], input: Box<Plan>, schema: Schema) -> Result<(Plan, Schema), Reported> {
+        let mut renames: HashMap<&str, &str> = HashMap::new();
+        let mut failed = false;
+        for (new, old) in pairs {
+            if !self.known_column(old, &schema) {
+                failed = true;
+                continue;
+            }
+            renames.insert(old.name.as_str(), new.name.as_str());
+        }
+        if failed {
+            return Err(Reported);
+        }
+        let mut columns = Vec::with_capacity(schema.len());
+        let mut out = Vec::with_capacity(schema.len());
+        for column in &schema.columns {
+            let name = renames.get(column.name.as_str()).map_or(column.name.as_str(), |n| *n);
+            if out.iter().any(|c: &Column| c.name == name) {
+                let span = pairs.iter().find(|(n, _)| n.name == name).map_or(Span::default(), |(n, _)| n.span);
+                self.errors.push(
+                    Diagnostic::at(format!("`rename` would give two columns the name `{name}`"), span)
+                        .with_label("name already taken"),
+                );
+                return Err(Reported);
+            }
+            columns.push((name.to_owned(), Expr::column(&column.name)));
+            out.push(Column { name: name.to_owned(), ty: column.ty });
+        }
+        Ok((Plan::Select { input, columns }, Schema { columns: out }))
+    }
+
+    fn sort_keys(&mut self, keys: &[ast::SortKey], schema: &Schema, descending_by_default: bool) -> Result<Vec<SortKey>, Reported> {
+        let mut out = Vec::with_capacity(keys.len());
+        let mut failed = false;
+        for key in keys {
+            match self.expr(&key.expr, schema, Scope::Row) {
+                Ok((expr, _)) => {
+                    let descending = match key.order {
+                        Some(ast::Order::Desc) => true,
+                        Some(ast::Order::Asc) => false,
+                        None => descending_by_default,
+                    };
+                    out.push(SortKey { expr, descending });
+                }
+                Err(Reported) => failed = true,
+            }
+        }
+        if failed { Err(Reported) } else { Ok(out) }
+    }
+
+    fn group(&mut self, keys: &[ast::Item], aggregates: &[ast::Item], input: Box<Plan>, schema: &Schema) -> Result<(Plan, Schema), Reported> {
+        let keys = self.items(keys, schema, Scope::Row);
+        let key_schema = match &keys {
+            Ok(keys) => schema_of(keys),
+            Err(Reported) => Schema::default(),
+        };
+        // Key references inside agg items must name input columns that are
+        // kept as they are, so only plain-column keys count as keys there.
+        let plain_keys = Schema {
+            columns: key_schema
+                .columns
+                .iter()
+                .filter(|c| schema.get(&c.name).is_some_and(|input| input.ty == c.ty))
+                .cloned()
+                .collect(),
+        };
+        let aggregates = self.items(aggregates, schema, Scope::Aggregate { keys: &plain_keys });
+        let (keys, aggregates) = (keys?, aggregates?);
+        let mut columns = schema_of(&keys).columns;
+        for (name, _, ty) in &aggregates {
+            if columns.iter().any(|c| c.name == *name) {
+                self.errors.push(
+                    Diagnostic::new(format!("`{name}` is both a group key and an aggregate name"))
+                        .with_help("give the aggregate another name"),
+                );
+                return Err(Reported);
+            }
+            columns.push(Column { name: name.clone(), ty: *ty });
+        }
+        let keys = keys.into_iter().map(|(n, e, _)| (n, e)).collect();
+        let aggregates = aggregates.into_iter().map(|(n, e, _)| (n, e)).collect();
+        Ok((Plan::Aggregate { input, keys, aggregates }, Schema { columns }))
+    }
+
+    fn join(&mut self, kind: ast::JoinKind, source: &ast::Source, on: &[ast::JoinKey], left: Box<Plan>, schema: Schema) -> Result<(Plan, Schema), Reported> {
+        let (right, right_schema) = self.source(source)?;
+        let mut pairs = Vec::with_capacity(on.len());
+        let mut failed = false;
+        for key in on {
+            let left_ok = self.known_column(&key.left, &schema);
+            let right_ok = self.known_column(&key.right, &right_schema);
+            if !(left_ok && right_ok) {
+                failed = true;
+                continue;
+            }
+            let (lt, rt) = match (schema.get(&key.left.name), right_schema.get(&key.right.name)) {
+                (Some(l), Some(r)) => (l.ty, r.ty),
+                _ => continue,
+            };
+            if unify(lt, rt).is_none() {
+                self.errors.push(
+                    Diagnostic::at(format!("cannot join {} column with {} column", lt.with_article(), rt.with_article()), key.left.span.to(key.right.span))
+                        .with_label("key types differ"),
+                );
+                failed = true;
+                continue;
+            }
+            pairs.push((key.left.name.clone(), key.right.name.clone()));
+        }
+        if failed {
+            return Err(Reported);
+        }
+        let kind = match kind {
+            ast::JoinKind::Inner => JoinKind::Inner,
+            ast::JoinKind::Left => JoinKind::Left,
+            ast::JoinKind::Semi => JoinKind::Semi,
+            ast::JoinKind::Anti => JoinKind::Anti,
+        };
+        let mut columns = schema.columns.clone();
+        let mut renamed = Vec::new();
+        if matches!(kind, JoinKind::Inner | JoinKind::Left) {
+            let right_keys: HashSet<&str> = pairs.iter().map(|(_, r)| r.as_str()).collect();
+            for column in &right_schema.columns {
+                if right_keys.contains(column.name.as_str()) {
+                    continue;
+                }
+                let mut name = column.name.clone();
+                if columns.iter().any(|c| c.name == name) {
+                    let mut candidate = format!("{name}_right");
+                    let mut n = 2;
+                    while columns.iter().any(|c| c.name == candidate) || right_schema.contains(&candidate) {
+                        candidate = format!("{name}_right{n}");
+                        n += 1;
+                    }
+                    renamed.push((name, candidate.clone()));
+                    name = candidate;
+                }
+                columns.push(Column { name, ty: column.ty });
+            }
+        }
+        let plan = Plan::Join { left, right: Box::new(right), kind, on: pairs, renamed };
+        Ok((plan, Schema { columns }))
+    }
+}
+
+fn schema_of(items: &[(String, Expr, Type)]) -> Schema {
+    Schema::new(items.iter().map(|(n, _, t)| (n.clone(), *t)))
+}
+
+/// Whether `expr` reads column `name`.
+fn mentions(expr: &Expr, name: &str) -> bool {
+    match expr {
+        Expr::Column(c) => c == name,
+        Expr::Literal(_) => false,
+        Expr::Cast(e, _) | Expr::Unary(_, e) => mentions(e, name),
+        Expr::InList { expr, .. } | Expr::IsNull { expr, .. } => mentions(expr, name),
+        Expr::Binary(_, a, b) | Expr::StringTest(_, a, b) => mentions(a, name) || mentions(b, name),
+        Expr::If(a, b, c) => mentions(a, name) || mentions(b, name) || mentions(c, name),
+        Expr::Function(_, args) | Expr::Aggregate(_, args) => args.iter().any(|a| mentions(a, name)),
+    }
+}

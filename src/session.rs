@@ -1,0 +1,132 @@
+//! A session: the tables, the `let`s defined so far, and running text.
+//!
+//! The REPL, the one-shot CLI and the tests all go through
+//! [`Session::run`]: parse the whole text, resolve every statement, then run
+//! them in order, handing each result to the caller as it is ready.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use ::polars::prelude::DataFrame;
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::engine::polars::Engine;
+use crate::format::Format;
+use crate::plan::resolve::{self, Binding, Step};
+use crate::plan::schema::Schema;
+use crate::syntax;
+
+/// What running one statement produced.
+pub enum Outcome {
+    /// A result to show.
+    Rows(DataFrame),
+    /// `| export "file"` wrote the result to a file.
+    Exported { path: String, rows: usize },
+}
+
+/// Why a run stopped: diagnostics about one source text.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub source_name: String,
+    pub source_text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Failure {
+    /// All diagnostics, rendered against the source.
+    pub fn render(&self, color: bool) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| d.render(&self.source_name, &self.source_text, color))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+pub struct Session {
+    engine: Engine,
+    bindings: HashMap<String, Binding>,
+}
+
+impl Session {
+    pub fn new(engine: Engine) -> Session {
+        Session { engine, bindings: HashMap::new() }
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Adds a table read from a file (`--table NAME=PATH`).
+    pub fn add_file(&mut self, name: &str, path: &str) -> Result<(), String> {
+        self.engine.add_file(name, path)
+    }
+
+    /// Runs every statement of `text` (named `source_name` in messages),
+    /// calling `on_outcome` with each result in order. Nothing runs unless
+    /// the whole text parses and resolves; a runtime failure stops at the
+    /// statement that failed, after the earlier ones were handed over.
+    /// `on_outcome` may refuse a result (a closed pipe): that stops the run
+    /// with its message.
+    pub fn run(
+        &mut self,
+        source_name: &str,
+        text: &str,
+        mut on_outcome: impl FnMut(Outcome) -> Result<(), String>,
+    ) -> Result<(), Failure> {
+        let fail = |diagnostics: Vec<Diagnostic>| Failure {
+            source_name: source_name.to_owned(),
+            source_text: text.to_owned(),
+            diagnostics,
+        };
+        let script = syntax::parse(text).map_err(|d| fail(vec![d]))?;
+        let steps = resolve::resolve(&script, text, &self.engine, &mut self.bindings).map_err(fail)?;
+        for step in steps {
+            let Step::Run { query, span } = step else {
+                continue;
+            };
+            let mut frame = self
+                .engine
+                .collect(&query.plan)
+                .map_err(|message| fail(vec![runtime_error(message, span)]))?;
+            let outcome = match &query.export {
+                Some(path) => {
+                    let format = Format::from_path(path).map_err(|m| fail(vec![Diagnostic::at(m, span)]))?;
+                    crate::export::write_file(&mut frame, Path::new(path), format)
+                        .map_err(|m| fail(vec![Diagnostic::at(m, span).with_label("while exporting this")]))?;
+                    Outcome::Exported { path: path.clone(), rows: frame.height() }
+                }
+                None => Outcome::Rows(frame),
+            };
+            on_outcome(outcome).map_err(|m| fail(vec![Diagnostic::new(m)]))?;
+        }
+        Ok(())
+    }
+
+    /// Table and `let` names with their schemas, tables first.
+    pub fn relations(&self) -> Vec<(String, Schema, RelationKind)> {
+        let mut out: Vec<_> = self
+            .engine
+            .tables()
+            .map(|(n, s)| (n.to_owned(), s.clone(), RelationKind::Table))
+            .collect();
+        let mut lets: Vec<_> = self
+            .bindings
+            .iter()
+            .map(|(n, b)| (n.clone(), b.schema.clone(), RelationKind::Let))
+            .collect();
+        lets.sort_by(|a, b| a.0.cmp(&b.0));
+        out.extend(lets);
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    Table,
+    Let,
+}
+
+fn runtime_error(message: String, span: Span) -> Diagnostic {
+    Diagnostic::at(format!("query failed: {message}"), span).with_label("while running this")
+}

@@ -1,0 +1,519 @@
+//! The grammar of grammar/infraql.ebnf, as nom parsers.
+//!
+//! After a keyword the parser commits (`cut`): `services | where` with
+//! nothing after it is reported as a missing expression at the end, not as an
+//! unknown operator at `where`. Nesting is limited to [`MAX_DEPTH`] levels so
+//! that no input can exhaust the stack.
+
+use std::cell::Cell;
+
+use nom::branch::alt;
+use nom::combinator::{cut, map, opt};
+use nom::multi::separated_list1;
+use nom::Parser;
+
+use super::ast::*;
+use super::error::SyntaxError;
+use super::lexeme::{Input, Number, PResult, expect, ident, keyword, number, spanned, string, sym, ws};
+use crate::diagnostic::{Span, did_you_mean};
+
+/// How deeply brackets, nested pipelines and prefix operators may nest.
+pub const MAX_DEPTH: usize = 64;
+
+/// The operator keywords, for "expected an operator" help.
+pub const OPERATORS: &[&str] = &[
+    "where", "select", "derive", "drop", "rename", "sort", "take", "top", "group", "agg", "count",
+    "distinct", "join", "union", "export",
+];
+
+thread_local! {
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts one level of nesting for as long as it lives.
+struct Nesting;
+
+impl Nesting {
+    fn enter(at: usize) -> Result<Nesting, nom::Err<SyntaxError>> {
+        let depth = DEPTH.with(|d| {
+            d.set(d.get() + 1);
+            d.get()
+        });
+        let guard = Nesting;
+        if depth > MAX_DEPTH {
+            return Err(nom::Err::Failure(SyntaxError::custom(
+                at,
+                1,
+                format!("query nested too deeply (more than {MAX_DEPTH} levels)"),
+            )));
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for Nesting {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+fn offset(i: &Input) -> usize {
+    i.location_offset()
+}
+
+/// script = { ";" } [ statement { ";" { ";" } statement } { ";" } ] end
+pub fn script(i: Input) -> PResult<Script> {
+    DEPTH.with(|d| d.set(0));
+    let mut statements = Vec::new();
+    let mut rest = i;
+    loop {
+        let (after, _) = separators(rest)?;
+        rest = after;
+        let (after, _) = ws(rest)?;
+        if after.fragment().is_empty() {
+            return Ok((after, Script { statements }));
+        }
+        let (after, statement) = statement(after)?;
+        statements.push(statement);
+        let (after, _) = ws(after)?;
+        if after.fragment().is_empty() {
+            return Ok((after, Script { statements }));
+        }
+        if !after.fragment().starts_with(';') {
+            let mut error = SyntaxError::expected(offset(&after), "`|`");
+            error.expected.push("end of statement".to_owned());
+            return Err(nom::Err::Failure(error));
+        }
+        rest = after;
+    }
+}
+
+fn separators(mut i: Input) -> PResult<()> {
+    while let Ok((rest, _)) = sym(";")(i) {
+        i = rest;
+    }
+    Ok((i, ()))
+}
+
+/// statement = "let" name "=" pipeline | pipeline
+fn statement(i: Input) -> PResult<Statement> {
+    let (i, _) = ws(i)?;
+    let start = offset(&i);
+    if let Ok((rest, _)) = keyword("let")(i) {
+        let (rest, (name, name_span)) = cut(expect("a name for the binding", ident)).parse(rest)?;
+        let (rest, _) = cut(sym("=")).parse(rest)?;
+        let (rest, pipeline) = cut(pipeline).parse(rest)?;
+        let span = Span::new(start, pipeline.span.end);
+        let name = Ident { name, span: name_span };
+        return Ok((rest, Statement { kind: StatementKind::Let { name, pipeline }, span }));
+    }
+    let (rest, pipeline) = pipeline(i)?;
+    let span = pipeline.span;
+    Ok((rest, Statement { kind: StatementKind::Query(pipeline), span }))
+}
+
+/// pipeline = source { "|" operator }
+pub fn pipeline(i: Input) -> PResult<Pipeline> {
+    let (i, source) = expect("a table name, `from \"file\"` or `(`", source).parse(i)?;
+    let mut operators = Vec::new();
+    let mut rest = i;
+    while let Ok((after, _)) = sym("|")(rest) {
+        let (after, op) = cut(operator).parse(after)?;
+        operators.push(op);
+        rest = after;
+    }
+    let end = operators.last().map_or(source.span.end, |op| op.span.end);
+    let span = Span::new(source.span.start, end);
+    Ok((rest, Pipeline { source, operators, span }))
+}
+
+/// source = "from" string | "(" pipeline ")" | name
+fn source(i: Input) -> PResult<Source> {
+    let (i, _) = ws(i)?;
+    let start = offset(&i);
+    if let Ok((rest, _)) = keyword("from")(i) {
+        let (rest, (value, span)) = cut(expect("a file path in quotes", string)).parse(rest)?;
+        let kind = SourceKind::File(StringLit { value, span });
+        return Ok((rest, Source { kind, span: Span::new(start, span.end) }));
+    }
+    if let Ok((rest, _)) = sym("(")(i) {
+        let _nesting = Nesting::enter(start)?;
+        let (rest, inner) = cut(pipeline).parse(rest)?;
+        let (rest, close) = cut(sym(")")).parse(rest)?;
+        let kind = SourceKind::Nested(Box::new(inner));
+        return Ok((rest, Source { kind, span: Span::new(start, close.end) }));
+    }
+    let (rest, (name, span)) = ident(i)?;
+    Ok((rest, Source { kind: SourceKind::Named(Ident { name, span }), span }))
+}
+
+fn operator(i: Input) -> PResult<Operator> {
+    let (i, _) = ws(i)?;
+    let start = offset(&i);
+    let (after_word, word) = match ident(i) {
+        Ok((rest, (word, _))) => (rest, word),
+        Err(_) => {
+            return Err(nom::Err::Failure(expected_operator(start)));
+        }
+    };
+    let keyword = Span::new(start, offset(&after_word));
+    let rest = after_word;
+    let (rest, kind) = match word.as_str() {
+        "where" => map(cut(expr), OperatorKind::Where).parse(rest)?,
+        "select" => map(cut(items), OperatorKind::Select).parse(rest)?,
+        "derive" => map(cut(named_items), OperatorKind::Derive).parse(rest)?,
+        "drop" => map(cut(names), OperatorKind::Drop).parse(rest)?,
+        "rename" => map(cut(renames), OperatorKind::Rename).parse(rest)?,
+        "sort" => map(cut(sort_keys), OperatorKind::Sort).parse(rest)?,
+        "take" => map(cut(count), OperatorKind::Take).parse(rest)?,
+        "top" => top(rest)?,
+        "group" => group(rest)?,
+        "agg" => map(cut(items), OperatorKind::Agg).parse(rest)?,
+        "count" => (rest, OperatorKind::Count),
+        "distinct" => map(opt(names), |names| OperatorKind::Distinct(names.unwrap_or_default()))
+            .parse(rest)?,
+        "join" => join(rest)?,
+        "union" => map(cut(expect("a table name, `from \"file\"` or `(`", source)), OperatorKind::Union)
+            .parse(rest)?,
+        "export" => map(cut(expect("a file path in quotes", string)), |(value, span)| {
+            OperatorKind::Export(StringLit { value, span })
+        })
+        .parse(rest)?,
+        _ => {
+            let mut error = SyntaxError::custom(start, word.len(), format!("unknown operator `{word}`"));
+            error.help = Some(match did_you_mean(&word, OPERATORS.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("operators are: {}", OPERATORS.join(", ")),
+            });
+            return Err(nom::Err::Failure(error));
+        }
+    };
+    let span = Span::new(start, offset(&rest).max(keyword.end));
+    Ok((rest, Operator { kind, span, keyword }))
+}
+
+fn expected_operator(at: usize) -> SyntaxError {
+    SyntaxError::expected(at, "an operator").with_help(format!("operators are: {}", OPERATORS.join(", ")))
+}
+
+/// top N by key { "," key }
+fn top(i: Input) -> PResult<OperatorKind> {
+    let (i, count) = cut(count).parse(i)?;
+    let (i, _) = cut(keyword("by")).parse(i)?;
+    let (i, keys) = cut(sort_keys).parse(i)?;
+    Ok((i, OperatorKind::Top { count, keys }))
+}
+
+/// group item { "," item } "agg" item { "," item }
+fn group(i: Input) -> PResult<OperatorKind> {
+    let (i, keys) = cut(items).parse(i)?;
+    let (i, _) = match keyword("agg")(i) {
+        Ok(found) => found,
+        Err(_) => {
+            let (at, _) = ws(i)?;
+            let mut error = SyntaxError::expected(offset(&at), "`agg`");
+            error.expected.push("`,`".to_owned());
+            let error = error.with_help("`group` needs `agg`: group KEYS agg NAME = AGGREGATE, …");
+            return Err(nom::Err::Failure(error));
+        }
+    };
+    let (i, aggregates) = cut(items).parse(i)?;
+    Ok((i, OperatorKind::Group { keys, aggregates }))
+}
+
+/// join [inner|left|semi|anti] source on key { "and" key }
+fn join(i: Input) -> PResult<OperatorKind> {
+    let (i, kind) = opt(alt((
+        map(keyword("inner"), |_| JoinKind::Inner),
+        map(keyword("left"), |_| JoinKind::Left),
+        map(keyword("semi"), |_| JoinKind::Semi),
+        map(keyword("anti"), |_| JoinKind::Anti),
+    )))
+    .parse(i)?;
+    let (i, source) = cut(expect("a table name, `from \"file\"` or `(`", source)).parse(i)?;
+    let (i, _) = cut(keyword("on")).parse(i)?;
+    let (i, on) = cut(separated_list1(keyword("and"), join_key)).parse(i)?;
+    Ok((i, OperatorKind::Join { kind: kind.unwrap_or(JoinKind::Inner), source, on }))
+}
+
+/// key = name [ "==" name ]
+fn join_key(i: Input) -> PResult<JoinKey> {
+    let (i, (left, left_span)) = expect("a column name", ident).parse(i)?;
+    let left = Ident { name: left, span: left_span };
+    match sym("==")(i) {
+        Ok((rest, _)) => {
+            let (rest, (right, right_span)) = cut(expect("a column name", ident)).parse(rest)?;
+            Ok((rest, JoinKey { left, right: Ident { name: right, span: right_span } }))
+        }
+        Err(_) => Ok((i, JoinKey { right: left.clone(), left })),
+    }
+}
+
+fn count(i: Input) -> PResult<Count> {
+    let (rest, (n, span)) = expect("a row count", number).parse(i)?;
+    match n {
+        Number::Int(value) if value >= 0 => Ok((rest, Count { value: value as u64, span })),
+        _ => Err(nom::Err::Failure(SyntaxError::custom(
+            span.start,
+            span.end - span.start,
+            "a row count must be a whole number, 0 or more",
+        ))),
+    }
+}
+
+fn names(i: Input) -> PResult<Vec<Ident>> {
+    separated_list1(sym(","), map(expect("a column name", ident), |(name, span)| Ident { name, span })).parse(i)
+}
+
+/// rename new = old { "," new = old }
+fn renames(i: Input) -> PResult<Vec<(Ident, Ident)>> {
+    separated_list1(sym(","), |i| {
+        let (i, (new, new_span)) = expect("a new column name", ident).parse(i)?;
+        let (i, _) = cut(sym("=")).parse(i)?;
+        let (i, (old, old_span)) = cut(expect("the column to rename", ident)).parse(i)?;
+        Ok((i, (Ident { name: new, span: new_span }, Ident { name: old, span: old_span })))
+    })
+    .parse(i)
+}
+
+/// item = [ name "=" ] expr
+fn items(i: Input) -> PResult<Vec<Item>> {
+    separated_list1(sym(","), item).parse(i)
+}
+
+fn item(i: Input) -> PResult<Item> {
+    if let Ok((rest, (name, span))) = ident(i) {
+        if let Ok((rest, _)) = sym("=")(rest) {
+            let (rest, expr) = cut(expr).parse(rest)?;
+            return Ok((rest, Item { name: Some(Ident { name, span }), expr }));
+        }
+    }
+    let (rest, expr) = expr(i)?;
+    Ok((rest, Item { name: None, expr }))
+}
+
+/// Items that must be named: `derive name = expr`.
+fn named_items(i: Input) -> PResult<Vec<Item>> {
+    separated_list1(sym(","), |i| {
+        let (i, (name, span)) = expect("a new column name", ident).parse(i)?;
+        let (i, _) = cut(sym("=")).parse(i)?;
+        let (i, expr) = cut(expr).parse(i)?;
+        Ok((i, Item { name: Some(Ident { name, span }), expr }))
+    })
+    .parse(i)
+}
+
+fn sort_keys(i: Input) -> PResult<Vec<SortKey>> {
+    separated_list1(sym(","), |i| {
+        let (i, expr) = expr(i)?;
+        let (i, order) = opt(alt((
+            map(keyword("asc"), |_| Order::Asc),
+            map(keyword("desc"), |_| Order::Desc),
+        )))
+        .parse(i)?;
+        Ok((i, SortKey { expr, order }))
+    })
+    .parse(i)
+}
+
+// ---- expressions -------------------------------------------------------
+
+/// expr = or_expr
+pub fn expr(i: Input) -> PResult<Expr> {
+    expect("an expression", or_expr).parse(i)
+}
+
+fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
+    let span = left.span.to(right.span);
+    Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span }
+}
+
+/// Parses `operand { op operand }` left-associatively.
+fn left_assoc<'a>(
+    i: Input<'a>,
+    mut operand: impl FnMut(Input<'a>) -> PResult<'a, Expr>,
+    mut op: impl Parser<Input<'a>, Output = BinaryOp, Error = SyntaxError>,
+) -> PResult<'a, Expr> {
+    let (mut rest, mut left) = operand(i)?;
+    while let Ok((after, op)) = op.parse(rest) {
+        let (after, right) = cut(expect("an expression", &mut operand)).parse(after)?;
+        left = binary(op, left, right);
+        rest = after;
+    }
+    Ok((rest, left))
+}
+
+fn or_expr(i: Input) -> PResult<Expr> {
+    left_assoc(i, and_expr, map(keyword("or"), |_| BinaryOp::Or))
+}
+
+fn and_expr(i: Input) -> PResult<Expr> {
+    left_assoc(i, not_expr, map(keyword("and"), |_| BinaryOp::And))
+}
+
+/// not_expr = "not" not_expr | comparison
+fn not_expr(i: Input) -> PResult<Expr> {
+    if let Ok((rest, not)) = keyword("not")(i) {
+        let _nesting = Nesting::enter(not.start)?;
+        let (rest, operand) = cut(expect("an expression", not_expr)).parse(rest)?;
+        let span = not.to(operand.span);
+        return Ok((rest, Expr { kind: ExprKind::Unary(UnaryOp::Not, Box::new(operand)), span }));
+    }
+    comparison(i)
+}
+
+fn comparison_op(i: Input) -> PResult<BinaryOp> {
+    alt((
+        map(sym("=="), |_| BinaryOp::Eq),
+        map(sym("!="), |_| BinaryOp::NotEq),
+        map(sym("<="), |_| BinaryOp::LtEq),
+        map(sym(">="), |_| BinaryOp::GtEq),
+        map(sym("<"), |_| BinaryOp::Lt),
+        map(sym(">"), |_| BinaryOp::Gt),
+        map(keyword("contains"), |_| BinaryOp::Contains),
+        map(keyword("startswith"), |_| BinaryOp::StartsWith),
+        map(keyword("endswith"), |_| BinaryOp::EndsWith),
+        map(keyword("like"), |_| BinaryOp::Like),
+        map(keyword("matches"), |_| BinaryOp::Matches),
+    ))
+    .parse(i)
+}
+
+/// comparison = additive [ cmp_op additive | ["not"] "in" list | "is" ["not"] "null" ]
+fn comparison(i: Input) -> PResult<Expr> {
+    let (i, left) = additive(i)?;
+    if let Ok((rest, op)) = comparison_op(i) {
+        let (rest, right) = cut(expect("an expression", additive)).parse(rest)?;
+        return Ok((rest, binary(op, left, right)));
+    }
+    if let Ok((rest, _)) = keyword("is")(i) {
+        let (rest, negated) = map(opt(keyword("not")), |n| n.is_some()).parse(rest)?;
+        let (rest, null) = cut(keyword("null")).parse(rest)?;
+        let span = left.span.to(null);
+        let kind = ExprKind::IsNull { expr: Box::new(left), negated };
+        return Ok((rest, Expr { kind, span }));
+    }
+    let not_in = (keyword("not"), keyword("in"));
+    if let Ok((rest, negated)) = alt((map(not_in, |_| true), map(keyword("in"), |_| false))).parse(i) {
+        let (rest, (list, list_span)) = cut(expect("a list in brackets: [a, b]", spanned(list))).parse(rest)?;
+        let span = left.span.to(list_span);
+        let kind = ExprKind::In { expr: Box::new(left), list, negated };
+        return Ok((rest, Expr { kind, span }));
+    }
+    Ok((i, left))
+}
+
+/// list = "[" [ expr { "," expr } ] "]"
+fn list(i: Input) -> PResult<Vec<Expr>> {
+    let (i, _) = sym("[")(i)?;
+    if let Ok((rest, _)) = sym("]")(i) {
+        return Ok((rest, Vec::new()));
+    }
+    let (i, values) = cut(separated_list1(sym(","), expr)).parse(i)?;
+    let (i, _) = cut(sym("]")).parse(i)?;
+    Ok((i, values))
+}
+
+fn additive(i: Input) -> PResult<Expr> {
+    left_assoc(
+        i,
+        multiplicative,
+        alt((map(sym("+"), |_| BinaryOp::Add), map(sym("-"), |_| BinaryOp::Sub))),
+    )
+}
+
+fn multiplicative(i: Input) -> PResult<Expr> {
+    left_assoc(
+        i,
+        unary,
+        alt((
+            map(sym("*"), |_| BinaryOp::Mul),
+            map(sym("/"), |_| BinaryOp::Div),
+            map(sym("%"), |_| BinaryOp::Rem),
+        )),
+    )
+}
+
+/// unary = "-" unary | primary
+fn unary(i: Input) -> PResult<Expr> {
+    if let Ok((rest, minus)) = sym("-")(i) {
+        let _nesting = Nesting::enter(minus.start)?;
+        let (rest, operand) = cut(expect("an expression", unary)).parse(rest)?;
+        let span = minus.to(operand.span);
+        let kind = match operand.kind {
+            // Fold the sign into number literals so `-5` is a literal.
+            ExprKind::Literal(Literal::Int(n)) => ExprKind::Literal(Literal::Int(-n)),
+            ExprKind::Literal(Literal::Float(f)) => ExprKind::Literal(Literal::Float(-f)),
+            _ => ExprKind::Unary(UnaryOp::Neg, Box::new(operand)),
+        };
+        return Ok((rest, Expr { kind, span }));
+    }
+    primary(i)
+}
+
+/// primary = number | string | "true" | "false" | "null" | call | name | "(" expr ")"
+fn primary(i: Input) -> PResult<Expr> {
+    let (i, _) = ws(i)?;
+    let start = offset(&i);
+    let literal = |kind: Literal, span: Span| Expr { kind: ExprKind::Literal(kind), span };
+    if let Ok((rest, (n, span))) = number(i) {
+        let kind = match n {
+            Number::Int(v) => Literal::Int(v),
+            Number::Float(v) => Literal::Float(v),
+        };
+        return Ok((rest, literal(kind, span)));
+    }
+    if let Ok((rest, (s, span))) = string(i) {
+        return Ok((rest, literal(Literal::String(s), span)));
+    }
+    for (word, value) in [("true", Literal::Bool(true)), ("false", Literal::Bool(false)), ("null", Literal::Null)] {
+        if let Ok((rest, span)) = keyword(word)(i) {
+            return Ok((rest, literal(value, span)));
+        }
+    }
+    if let Ok((rest, open)) = sym("(")(i) {
+        let _nesting = Nesting::enter(open.start)?;
+        let (rest, mut inner) = cut(expr).parse(rest)?;
+        let (rest, close) = cut(sym(")")).parse(rest)?;
+        inner.span = open.to(close);
+        return Ok((rest, inner));
+    }
+    let (rest, (name, name_span)) = match ident(i) {
+        Ok(found) => found,
+        Err(nom::Err::Error(_)) => {
+            return Err(nom::Err::Error(SyntaxError::expected(start, "an expression")));
+        }
+        Err(other) => return Err(other),
+    };
+    if let Ok((after, _)) = sym("(")(rest) {
+        let _nesting = Nesting::enter(name_span.start)?;
+        let (after, args) = if let Ok((after, _)) = sym(")")(after) {
+            (after, Vec::new())
+        } else {
+            let (after, args) = cut(separated_list1(sym(","), expr)).parse(after)?;
+            let (after, _) = cut(sym(")")).parse(after)?;
+            (after, args)
+        };
+        let span = Span::new(name_span.start, offset(&after));
+        let name = Ident { name, span: name_span };
+        return Ok((after, Expr { kind: ExprKind::Call { name, args }, span }));
+    }
+    Ok((rest, Expr { kind: ExprKind::Column(name), span: name_span }))
+}
+
+/// Runs `parser` on all of `text` and fails unless it consumed everything
+/// (after white space); for parsing one expression alone, in tests and tools.
+pub fn complete<'a, O>(
+    text: &'a str,
+    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
+) -> Result<O, SyntaxError> {
+    let (rest, out) = parser(Input::new(text)).map_err(|e| match e {
+        nom::Err::Error(e) | nom::Err::Failure(e) => e,
+        nom::Err::Incomplete(_) => SyntaxError::expected(text.len(), "more input"),
+    })?;
+    let (rest, _) = ws(rest).map_err(|_| SyntaxError::expected(offset(&rest), "end of input"))?;
+    if !rest.fragment().is_empty() {
+        return Err(SyntaxError::expected(offset(&rest), "end of input"));
+    }
+    Ok(out)
+}

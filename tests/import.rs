@@ -1,0 +1,194 @@
+//! `infraql import` end to end: a small invented documentation tree under
+//! `tests/fixtures/docs` against the CSV files under `tests/fixtures/expected`,
+//! and the real reports (when present) against the committed `datasets/`.
+//!
+//! With `INFRAQL_BLESS=1` the comparisons write the expected files instead.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use infraql::datasets::tables;
+use infraql::import::{self, ImportError, Imported};
+use proptest::prelude::*;
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture_docs() -> PathBuf {
+    manifest_dir().join("tests/fixtures/docs")
+}
+
+fn blessing() -> bool {
+    std::env::var("INFRAQL_BLESS").is_ok_and(|value| value == "1")
+}
+
+/// Imports `docs` into a temporary directory and compares every CSV with
+/// `expected_dir`, byte for byte (or writes them there when blessing).
+fn assert_import_matches(docs: &Path, expected_dir: &Path) {
+    let out = tempfile::tempdir().unwrap();
+    import::import_dir(docs, out.path()).unwrap();
+    for table in tables::ALL {
+        let file = format!("{}.csv", table.name);
+        let produced = fs::read_to_string(out.path().join(&file)).unwrap();
+        if blessing() {
+            fs::create_dir_all(expected_dir).unwrap();
+            fs::write(expected_dir.join(&file), produced).unwrap();
+        } else {
+            let expected = fs::read_to_string(expected_dir.join(&file))
+                .unwrap_or_else(|error| panic!("{}: {error}", expected_dir.join(&file).display()));
+            assert_eq!(
+                produced,
+                expected,
+                "{file} differs from {}",
+                expected_dir.display()
+            );
+        }
+    }
+}
+
+fn fixture_import() -> Imported {
+    import::import_tree(&fixture_docs()).unwrap()
+}
+
+#[test]
+fn fixture_tree_matches_expected_csv() {
+    assert_import_matches(
+        &fixture_docs(),
+        &manifest_dir().join("tests/fixtures/expected"),
+    );
+}
+
+#[test]
+fn fixture_warnings_name_file_and_line() {
+    let warnings: Vec<String> = fixture_import()
+        .warnings
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: services.md:9: ignoring unknown column(s) \"Owner\"",
+            "warning: services.md:14: requests_30d: expected a number, found \"Active\"; left empty",
+            "warning: services.md:15: no page services/quarry.md; its page columns are left empty",
+            "warning: services/beacon.md:1: no \"Performance Summary\" section; the page's summary figures are left empty",
+            "warning: services/harbor.md:11: Background Jobs: expected a number, found \"Active\"; left empty",
+            "warning: services/harbor.md:30: no request count for HarborController#about; left empty",
+        ]
+    );
+}
+
+#[test]
+fn every_cell_has_its_column_type() {
+    for table in fixture_import().tables {
+        for row in &table.rows {
+            assert_eq!(row.len(), table.def.columns.len(), "{}", table.def.name);
+            for (value, column) in row.iter().zip(table.def.columns) {
+                if let Some(value) = value {
+                    assert_eq!(value.ty(), column.ty, "{}.{}", table.def.name, column.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn missing_overview_is_an_error_naming_the_file() {
+    let docs = tempfile::tempdir().unwrap();
+    let error = import::import_tree(docs.path()).unwrap_err();
+    assert!(matches!(error, ImportError::MissingFile { .. }));
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: required file is missing",
+            docs.path().join("services.md").display()
+        )
+    );
+}
+
+#[test]
+fn overview_alone_imports_with_warnings() {
+    let docs = tempfile::tempdir().unwrap();
+    fs::write(
+        docs.path().join("services.md"),
+        b"# Nothing useful\n\xff\xfe\n",
+    )
+    .unwrap();
+    let imported = import::import_tree(docs.path()).unwrap();
+    assert!(imported.tables.iter().all(|table| table.rows.is_empty()));
+    let warnings: Vec<String> = imported.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: README.md: not found; categories and the servers.md snapshot are left empty",
+            "warning: servers.md: not found; the servers and deployments tables are empty",
+            "warning: services.md:1: no \"Generated\" date; the services snapshot is left empty",
+            "warning: services.md:1: no \"Service Status Overview\" section; the services table is empty",
+            "warning: services/: not found; there are no service pages",
+        ]
+    );
+}
+
+/// Pieces the documents are made of, so that random documents look enough
+/// like real ones to reach deep into the importer, invalid bytes included.
+fn document_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"\n".to_vec()),
+        Just(b"## Performance Summary\n".to_vec()),
+        Just(b"## Endpoint Analysis\n".to_vec()),
+        Just(b"## Background Jobs\n".to_vec()),
+        Just(b"## Service Status Overview\n".to_vec()),
+        Just(b"# Servers\n".to_vec()),
+        Just(b"### =4 **".to_vec()),
+        Just(b"#### ".to_vec()),
+        Just(b"- **Incident #7**: ".to_vec()),
+        Just(b"  - ".to_vec()),
+        Just(b"1. **AController#b** - ".to_vec()),
+        Just(b"- **Total Requests**: ".to_vec()),
+        Just(b"**Server**: ".to_vec()),
+        Just(b"**Performance Period**: ".to_vec()),
+        Just(b"| ".to_vec()),
+        Just(b"|---|".to_vec()),
+        Just(b"[x](y)".to_vec()),
+        Just(b"1,234.5M+ ".to_vec()),
+        Just(b"(3 occurrences, 1 recent) ".to_vec()),
+        Just(b"12.5% ".to_vec()),
+        Just(b"July 4 - August 1, 2025 ".to_vec()),
+        Just("🔴 ⚠️ ".as_bytes().to_vec()),
+        Just(b"=\xe1 \xca\r\x05".to_vec()),
+        prop::collection::vec(any::<u8>(), 0..8),
+    ];
+    prop::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn arbitrary_documents_never_panic(
+        overview in document_bytes(),
+        page in document_bytes(),
+        servers in document_bytes(),
+        readme in document_bytes(),
+    ) {
+        let docs = tempfile::tempdir().unwrap();
+        fs::create_dir(docs.path().join("services")).unwrap();
+        fs::write(docs.path().join("services.md"), overview).unwrap();
+        fs::write(docs.path().join("services/page.md"), page).unwrap();
+        fs::write(docs.path().join("servers.md"), servers).unwrap();
+        fs::write(docs.path().join("README.md"), readme).unwrap();
+        let imported = import::import_tree(docs.path()).unwrap();
+        prop_assert_eq!(imported.tables.len(), tables::ALL.len());
+    }
+}
+
+#[test]
+fn real_reports_match_committed_datasets() {
+    let reports = manifest_dir().join("../shared/ecosystems-infrastructure");
+    if !reports.is_dir() {
+        println!("skipped: ../shared/ecosystems-infrastructure not present");
+        return;
+    }
+    assert_import_matches(&reports, &manifest_dir().join("datasets"));
+}
