@@ -12,7 +12,9 @@ use infraql::format::Format;
 /// interactive shell when standard input is a terminal.
 #[derive(Debug, Parser)]
 #[command(name = "infraql", version, about, long_about = None)]
-#[command(after_help = "Examples:\n  infraql -e 'services | top 3 by requests_30d | select service, requests_30d'\n  infraql -e 'endpoints | where api' -o api.parquet\n  infraql import ../docs --out datasets")]
+#[command(
+    after_help = "Examples:\n  infraql -e 'services | top 3 by requests_30d | select service, requests_30d'\n  infraql -e 'endpoints | where api' -o api.parquet\n  infraql import ../docs --out datasets"
+)]
 pub struct Cli {
     /// Run QUERY (repeatable; runs after any -f files).
     #[arg(short = 'e', long = "execute", value_name = "QUERY")]

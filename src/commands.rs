@@ -25,7 +25,10 @@ pub enum Reply {
 pub const COMMANDS: &[(&str, &str)] = &[
     (".help", "this help"),
     (".tables", "the tables and let names"),
-    (".schema [TABLE]", "the columns of a table (or of all tables)"),
+    (
+        ".schema [TABLE]",
+        "the columns of a table (or of all tables)",
+    ),
     (".quit", "leave (also .exit or Ctrl-D)"),
 ];
 
@@ -53,7 +56,8 @@ pub fn run(session: &Session, line: &str) -> Reply {
             [name] => match schema(session, name) {
                 Some(text) => Reply::Text(text),
                 None => {
-                    let names: Vec<String> = session.relations().into_iter().map(|(n, _, _)| n).collect();
+                    let names: Vec<String> =
+                        session.relations().into_iter().map(|(n, _, _)| n).collect();
                     let hint = match did_you_mean(name, names.iter().map(String::as_str)) {
                         Some(close) => format!("; did you mean `{close}`?"),
                         None => format!("; tables: {}", names.join(", ")),
@@ -65,7 +69,9 @@ pub fn run(session: &Session, line: &str) -> Reply {
         },
         ".quit" | ".exit" => Reply::Quit,
         other => {
-            let known = COMMANDS.iter().map(|(c, _)| c.split_whitespace().next().unwrap_or(c));
+            let known = COMMANDS
+                .iter()
+                .map(|(c, _)| c.split_whitespace().next().unwrap_or(c));
             let hint = match did_you_mean(other, known) {
                 Some(close) => format!("; did you mean `{close}`?"),
                 None => "; type .help for the list".to_owned(),
@@ -101,14 +107,22 @@ fn relations(session: &Session) -> String {
             RelationKind::Table => "table",
             RelationKind::Let => "let",
         };
-        table.add_row([Cell::new(&name), Cell::new(kind), Cell::new(schema.len()), Cell::new(about)]);
+        table.add_row([
+            Cell::new(&name),
+            Cell::new(kind),
+            Cell::new(schema.len()),
+            Cell::new(about),
+        ]);
     }
     format!("{table}\n")
 }
 
 /// The columns of one table or let, with notes for the bundled tables.
 fn schema(session: &Session, name: &str) -> Option<String> {
-    let (_, schema, _) = session.relations().into_iter().find(|(n, _, _)| n == name)?;
+    let (_, schema, _) = session
+        .relations()
+        .into_iter()
+        .find(|(n, _, _)| n == name)?;
     let definition = tables::find(name);
     let mut table = Table::new();
     table.load_style(presets::UTF8_FULL_CONDENSED);

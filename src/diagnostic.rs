@@ -74,11 +74,23 @@ impl Diagnostic {
         let paint = Paint { color };
         let mut out = format!("{}{}\n", paint.error("error: "), paint.bold(&self.message));
         if let Some(span) = self.span {
-            out.push_str(&source_snippet(name, text, span, self.label.as_deref(), paint));
+            out.push_str(&source_snippet(
+                name,
+                text,
+                span,
+                self.label.as_deref(),
+                paint,
+            ));
         }
-        let gutter = self.span.map_or(0, |s| digits(line_column(text, s.start).0));
+        let gutter = self
+            .span
+            .map_or(0, |s| digits(line_column(text, s.start).0));
         for help in &self.help {
-            out.push_str(&format!("{} {} {help}\n", " ".repeat(gutter), paint.note("= help:")));
+            out.push_str(&format!(
+                "{} {} {help}\n",
+                " ".repeat(gutter),
+                paint.note("= help:")
+            ));
         }
         out
     }
@@ -107,10 +119,18 @@ fn source_snippet(name: &str, text: &str, span: Span, label: Option<&str>, paint
     let bar = paint.note("|");
     let mut out = format!("{pad}{} {name}:{line}:{column}\n", paint.note("-->"));
     out.push_str(&format!("{pad} {bar}\n"));
-    out.push_str(&format!("{} {bar} {source_line}\n", paint.note(&line.to_string())));
+    out.push_str(&format!(
+        "{} {bar} {source_line}\n",
+        paint.note(&line.to_string())
+    ));
     let carets = paint.error(&"^".repeat(width));
-    let label = label.map(|l| format!(" {}", paint.error(l))).unwrap_or_default();
-    out.push_str(&format!("{pad} {bar} {}{carets}{label}\n", " ".repeat(column - 1)));
+    let label = label
+        .map(|l| format!(" {}", paint.error(l)))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "{pad} {bar} {}{carets}{label}\n",
+        " ".repeat(column - 1)
+    ));
     out
 }
 
@@ -130,7 +150,11 @@ struct Paint {
 
 impl Paint {
     fn wrap(self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
 
     fn error(self, text: &str) -> String {
@@ -163,7 +187,10 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// The closest of `candidates` to `name`, if any is close enough to be a
 /// likely misspelling.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = name.to_lowercase();
     candidates
         .into_iter()
@@ -217,15 +244,21 @@ error: unknown column `requestz_30d`
     #[test]
     fn points_into_later_lines_and_multibyte_text() {
         let text = "let a = services\nservices | where é > 1";
-        let out = Diagnostic::at("bad", Span::new(34, 36)).with_label("here").render("f.iql", text, false);
+        let out = Diagnostic::at("bad", Span::new(34, 36))
+            .with_label("here")
+            .render("f.iql", text, false);
         assert!(out.contains("--> f.iql:2:18"), "{out}");
-        assert!(out.contains("2 | services | where é > 1\n  |                  ^ here"), "{out}");
+        assert!(
+            out.contains("2 | services | where é > 1\n  |                  ^ here"),
+            "{out}"
+        );
     }
 
     #[test]
     fn empty_span_at_end_of_input_renders() {
         let text = "services |";
-        let out = Diagnostic::at("expected an operator", Span::new(10, 10)).render("q", text, false);
+        let out =
+            Diagnostic::at("expected an operator", Span::new(10, 10)).render("q", text, false);
         assert!(out.contains("q:1:11"), "{out}");
         assert!(out.ends_with("  |           ^\n"), "{out}");
     }

@@ -20,7 +20,10 @@ pub fn write_file(frame: &mut DataFrame, path: &Path, format: Format) -> Result<
         _ => Path::new("."),
     };
     if !dir.is_dir() {
-        return Err(format!("cannot write `{shown}`: directory `{}` does not exist", dir.display()));
+        return Err(format!(
+            "cannot write `{shown}`: directory `{}` does not exist",
+            dir.display()
+        ));
     }
     let temp = tempfile::Builder::new()
         .prefix(".infraql-export-")
@@ -28,11 +31,16 @@ pub fn write_file(frame: &mut DataFrame, path: &Path, format: Format) -> Result<
         .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
     {
         let mut out = BufWriter::new(temp.as_file());
-        render::write(frame, format, usize::MAX, &mut out).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
-        out.flush().map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+        render::write(frame, format, usize::MAX, &mut out)
+            .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+        out.flush()
+            .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
     }
-    temp.as_file().sync_all().map_err(|e| format!("cannot write `{shown}`: {e}"))?;
-    temp.persist(path).map_err(|e| format!("cannot write `{shown}`: {}", e.error))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+    temp.persist(path)
+        .map_err(|e| format!("cannot write `{shown}`: {}", e.error))?;
     Ok(())
 }
 
@@ -61,13 +69,23 @@ mod tests {
         let path = dir.path().join("out.json");
         std::fs::write(&path, "old").unwrap();
         write_file(&mut frame(), &path, Format::Json).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), r#"[{"n":1},{"n":2},{"n":3}]"#);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            r#"[{"n":1},{"n":2},{"n":3}]"#
+        );
     }
 
     #[test]
     fn failed_export_leaves_target_and_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(write_file(&mut frame(), &dir.path().join("no-such-dir/out.csv"), Format::Csv).is_err());
+        assert!(
+            write_file(
+                &mut frame(),
+                &dir.path().join("no-such-dir/out.csv"),
+                Format::Csv
+            )
+            .is_err()
+        );
         // A directory where the file should go makes the final rename fail
         // after the data was written.
         let target = dir.path().join("taken.csv");
@@ -75,7 +93,14 @@ mod tests {
         std::fs::write(target.join("keep"), "old").unwrap();
         assert!(write_file(&mut frame(), &target, Format::Csv).is_err());
         assert_eq!(std::fs::read_to_string(target.join("keep")).unwrap(), "old");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("taken.csv")], "no temporary file is left");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from("taken.csv")],
+            "no temporary file is left"
+        );
     }
 }

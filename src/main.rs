@@ -70,12 +70,18 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     }
     let several = cli.queries.len() > 1;
     for (index, query) in cli.queries.iter().enumerate() {
-        let name = if several { format!("<-e {}>", index + 1) } else { "<-e>".to_owned() };
+        let name = if several {
+            format!("<-e {}>", index + 1)
+        } else {
+            "<-e>".to_owned()
+        };
         sources.push((name, query.clone()));
     }
     if sources.is_empty() {
         if io::stdin().is_terminal() && cli.output.is_none() {
-            return repl::run(&mut session, cli.max_rows).map_err(Stop::Failed).map(|()| ExitCode::SUCCESS);
+            return repl::run(&mut session, cli.max_rows)
+                .map_err(Stop::Failed)
+                .map(|()| ExitCode::SUCCESS);
         }
         let mut text = String::new();
         io::stdin()
@@ -127,13 +133,23 @@ struct Printer<'a> {
 
 impl<'a> Printer<'a> {
     fn new(format: Format, max_rows: usize, output: Option<(&'a Path, Format)>) -> Self {
-        Printer { format, max_rows, output, pending: None, printed_any: false, pipe_closed: false }
+        Printer {
+            format,
+            max_rows,
+            output,
+            pending: None,
+            printed_any: false,
+            pipe_closed: false,
+        }
     }
 
     fn take(&mut self, outcome: Outcome) -> Result<(), String> {
         match outcome {
             Outcome::Exported { path, rows } => {
-                eprintln!("exported {rows} row{} to {path}", if rows == 1 { "" } else { "s" });
+                eprintln!(
+                    "exported {rows} row{} to {path}",
+                    if rows == 1 { "" } else { "s" }
+                );
                 Ok(())
             }
             Outcome::Rows(frame) => {
@@ -157,7 +173,8 @@ impl<'a> Printer<'a> {
             result = out.write_all(b"\n").map_err(|e| e.to_string());
         }
         self.printed_any = true;
-        result = result.and_then(|()| render::write(&mut frame, self.format, self.max_rows, &mut out));
+        result =
+            result.and_then(|()| render::write(&mut frame, self.format, self.max_rows, &mut out));
         result = result.and_then(|()| out.flush().map_err(|e| e.to_string()));
         if let Err(message) = &result {
             if message.to_lowercase().contains("broken pipe") {
@@ -179,11 +196,18 @@ impl<'a> Printer<'a> {
             return Ok(());
         };
         let Some(mut frame) = self.pending.take() else {
-            return Err(Stop::Failed("error: -o was given but no query produced a result".to_owned()));
+            return Err(Stop::Failed(
+                "error: -o was given but no query produced a result".to_owned(),
+            ));
         };
-        infraql::export::write_file(&mut frame, path, format).map_err(|e| Stop::Failed(format!("error: {e}")))?;
+        infraql::export::write_file(&mut frame, path, format)
+            .map_err(|e| Stop::Failed(format!("error: {e}")))?;
         let rows = frame.height();
-        eprintln!("wrote {rows} row{} to {}", if rows == 1 { "" } else { "s" }, path.display());
+        eprintln!(
+            "wrote {rows} row{} to {}",
+            if rows == 1 { "" } else { "s" },
+            path.display()
+        );
         Ok(())
     }
 }
@@ -193,7 +217,8 @@ fn import(docs: &Path, out: &Path) -> Result<ExitCode, Stop> {
         std::fs::create_dir_all(out)
             .map_err(|e| Stop::Failed(format!("error: cannot create `{}`: {e}", out.display())))?;
     }
-    let warnings = infraql::import::import_dir(docs, out).map_err(|e| Stop::Failed(format!("error: {e}")))?;
+    let warnings =
+        infraql::import::import_dir(docs, out).map_err(|e| Stop::Failed(format!("error: {e}")))?;
     for warning in &warnings {
         eprintln!("{warning}");
     }

@@ -50,7 +50,10 @@ pub struct Session {
 
 impl Session {
     pub fn new(engine: Engine) -> Session {
-        Session { engine, bindings: HashMap::new() }
+        Session {
+            engine,
+            bindings: HashMap::new(),
+        }
     }
 
     pub fn engine(&self) -> &Engine {
@@ -80,7 +83,8 @@ impl Session {
             diagnostics,
         };
         let script = syntax::parse(text).map_err(|d| fail(vec![d]))?;
-        let steps = resolve::resolve(&script, text, &self.engine, &mut self.bindings).map_err(fail)?;
+        let steps =
+            resolve::resolve(&script, text, &self.engine, &mut self.bindings).map_err(fail)?;
         for step in steps {
             let Step::Run { query, span } = step else {
                 continue;
@@ -91,10 +95,19 @@ impl Session {
                 .map_err(|message| fail(vec![runtime_error(message, span)]))?;
             let outcome = match &query.export {
                 Some(path) => {
-                    let format = Format::from_path(path).map_err(|m| fail(vec![Diagnostic::at(m, span)]))?;
-                    crate::export::write_file(&mut frame, Path::new(path), format)
-                        .map_err(|m| fail(vec![Diagnostic::at(m, span).with_label("while exporting this")]))?;
-                    Outcome::Exported { path: path.clone(), rows: frame.height() }
+                    let format =
+                        Format::from_path(path).map_err(|m| fail(vec![Diagnostic::at(m, span)]))?;
+                    crate::export::write_file(&mut frame, Path::new(path), format).map_err(
+                        |m| {
+                            fail(vec![
+                                Diagnostic::at(m, span).with_label("while exporting this"),
+                            ])
+                        },
+                    )?;
+                    Outcome::Exported {
+                        path: path.clone(),
+                        rows: frame.height(),
+                    }
                 }
                 None => Outcome::Rows(frame),
             };

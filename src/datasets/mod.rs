@@ -9,11 +9,23 @@ use tables::TableDef;
 /// Each bundled table with the text of its CSV file.
 pub fn bundled() -> [(&'static TableDef, &'static str); 6] {
     [
-        (&tables::SERVICES, include_str!("../../datasets/services.csv")),
-        (&tables::ENDPOINTS, include_str!("../../datasets/endpoints.csv")),
+        (
+            &tables::SERVICES,
+            include_str!("../../datasets/services.csv"),
+        ),
+        (
+            &tables::ENDPOINTS,
+            include_str!("../../datasets/endpoints.csv"),
+        ),
         (&tables::JOBS, include_str!("../../datasets/jobs.csv")),
         (&tables::SERVERS, include_str!("../../datasets/servers.csv")),
-        (&tables::DEPLOYMENTS, include_str!("../../datasets/deployments.csv")),
-        (&tables::INCIDENTS, include_str!("../../datasets/incidents.csv")),
+        (
+            &tables::DEPLOYMENTS,
+            include_str!("../../datasets/deployments.csv"),
+        ),
+        (
+            &tables::INCIDENTS,
+            include_str!("../../datasets/incidents.csv"),
+        ),
     ]
 }

@@ -342,12 +342,12 @@ mod tests {
             facts(None, None, None, Some(20))
         );
         assert_eq!(
-            detail_facts("**Location**: Queue runner (Sidekiq)"),
-            facts(None, Some("Queue runner (Sidekiq)"), None, None)
+            detail_facts("**Location**: Queue runner"),
+            facts(None, Some("Queue runner"), None, None)
         );
         assert_eq!(
-            detail_facts("**Error**: Connection refused"),
-            facts(Some("Connection refused"), None, None, None)
+            detail_facts("**Error**: Socket closed early"),
+            facts(Some("Socket closed early"), None, None, None)
         );
         assert_eq!(
             detail_facts("**156 total occurrences**, blocking the queue"),
@@ -362,7 +362,7 @@ mod tests {
             facts(None, None, None, Some(808))
         );
         assert_eq!(
-            detail_facts("Worker ParseThingsWorker completely blocked"),
+            detail_facts("ParseThingsWorker stuck for hours"),
             facts(None, Some("ParseThingsWorker"), None, None)
         );
         assert_eq!(
@@ -370,11 +370,11 @@ mod tests {
             facts(None, Some("Api::V1::JobsController#show"), None, None)
         );
         assert_eq!(
-            detail_facts("**Running total**: **6,686+ occurrences with 1,275 recent**"),
+            detail_facts("**Running total**: **2,345+ occurrences with 678 recent**"),
             Facts::default()
         );
         assert_eq!(
-            detail_facts("\"too many clients\" - **POOL EXHAUSTED**"),
+            detail_facts("\"no free slots\" - **POOL DRAINED**"),
             Facts::default()
         );
     }
@@ -394,12 +394,12 @@ mod tests {
 ### =4 **QUEUE DOWN**
 - **Incident #13**: RedisClient::CannotConnectError
 - **Occurrences**: 69 total, 20 recent
-- **Location**: Queue runner (Sidekiq)
-- **Error**: Connection refused
+- **Location**: Queue runner (nightly)
+- **Error**: Socket closed early
 - **Running total**: 500 total occurrences
 
 - **Incident #7**: Pool::Exhausted (4,479 occurrences)
-  - "too many clients" - **EXHAUSTED**
+  - "no free slots" - **DRAINED**
   - Background worker ParseThingsWorker blocked
   - 808 recent occurrences as of May 11
 A paragraph ends the details.
@@ -414,7 +414,7 @@ A paragraph ends the details.
                     13,
                     facts(
                         Some("RedisClient::CannotConnectError"),
-                        Some("Queue runner (Sidekiq)"),
+                        Some("Queue runner (nightly)"),
                         Some(69),
                         Some(20)
                     )

@@ -175,8 +175,8 @@ mod tests {
     #[test]
     fn markers_in_clear() {
         assert_eq!(
-            leading_marker("🔴 Busy, 31.00% uptime"),
-            (Some(Marker::RedCircle), "Busy, 31.00% uptime")
+            leading_marker("🔴 Busy, 42.10% uptime"),
+            (Some(Marker::RedCircle), "Busy, 42.10% uptime")
         );
         assert_eq!(
             leading_marker("⚠️ Data missing"),
@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn plain_strips_markup() {
-        assert_eq!(plain("=4 **UPTIME ISSUES**"), "UPTIME ISSUES");
+        assert_eq!(plain("=4 **SLOW DISKS**"), "SLOW DISKS");
         assert_eq!(
             plain("**[alpha](./services/alpha.md)** - Thing  🔴 **HOT**"),
             "alpha - Thing HOT"

@@ -91,7 +91,7 @@ pub fn import_tree(docs_dir: &Path) -> Result<Imported, ImportError> {
         None => {
             warnings.push(file_warning(
                 "README.md",
-                "not found; categories and the servers.md snapshot are left empty",
+                "not found; the services' categories are left empty",
             ));
             None
         }
@@ -234,25 +234,25 @@ fn join_services(
         .collect()
 }
 
-/// The servers.md tables, dated by the README's "Last Updated" date.
+/// The servers.md tables. servers.md carries no date of its own, so they
+/// take the README's "Last Updated" date (its own, should it ever state one).
 fn read_servers(
     docs_dir: &Path,
     readme: Option<&Readme>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(Vec<servers::Server>, Vec<servers::Deployment>), ImportError> {
     let Some(doc) = read_document(docs_dir, "servers.md")? else {
-        warnings.push(file_warning(
-            "servers.md",
-            "not found; the servers and deployments tables are empty",
-        ));
+        let message = "not found; the servers and deployments tables are empty";
+        warnings.push(file_warning("servers.md", message));
         return Ok((vec![], vec![]));
     };
-    let snapshot = readme.and_then(|readme| readme.last_updated);
-    if readme.is_some() && snapshot.is_none() {
-        warnings.push(file_warning(
-            "servers.md",
-            "README.md gives no \"Last Updated\" date; the snapshot is left empty",
-        ));
+    let snapshot = doc
+        .stated_date()
+        .or_else(|| readme.and_then(|readme| readme.last_updated));
+    if snapshot.is_none() {
+        let message =
+            "no date, and no \"Last Updated\" date in README.md; the snapshot is left empty";
+        warnings.push(file_warning("servers.md", message));
     }
     Ok((
         servers::read_servers(&doc, snapshot, warnings),

@@ -93,53 +93,44 @@ const COLUMNS: &[Column] = &[
     },
 ];
 
-/// Reads services.md. A missing table or Service column leaves the overview
-/// empty, with a warning.
+/// Reads services.md.
 pub fn read(doc: &Document, warnings: &mut Vec<Warning>) -> Overview {
     let snapshot = doc.stated_date();
     if snapshot.is_none() {
-        warnings.push(doc.warning(
-            1,
-            "no \"Generated\" date; the services snapshot is left empty",
-        ));
+        let message = "no \"Generated\" date; the services snapshot is left empty";
+        warnings.push(doc.warning(1, message));
     }
+    Overview {
+        snapshot,
+        rows: read_rows(doc, warnings),
+    }
+}
+
+/// The rows of the overview table; none, with a warning, when the table or
+/// its Service column is missing.
+fn read_rows(doc: &Document, warnings: &mut Vec<Warning>) -> Vec<OverviewRow> {
     let Some(section) = doc.section(|heading| heading.mentions("Service Status Overview")) else {
-        warnings.push(doc.warning(
-            1,
-            "no \"Service Status Overview\" section; the services table is empty",
-        ));
-        return Overview {
-            snapshot,
-            rows: vec![],
-        };
+        let message = "no \"Service Status Overview\" section; the services table is empty";
+        warnings.push(doc.warning(1, message));
+        return vec![];
     };
     let Some(table) = pipe_table::first_table(&section) else {
-        let line = section.heading.line;
-        warnings.push(doc.warning(
-            line,
-            "no table under this heading; the services table is empty",
-        ));
-        return Overview {
-            snapshot,
-            rows: vec![],
-        };
+        let message = "no table under this heading; the services table is empty";
+        warnings.push(doc.warning(section.heading.line, message));
+        return vec![];
     };
     let columns = ColumnMap::new(&table, COLUMNS, doc, warnings);
     if !columns.has("service") {
-        return Overview {
-            snapshot,
-            rows: vec![],
-        };
+        return vec![];
     }
-    let rows = table
+    table
         .rows
         .iter()
         .filter_map(|row| read_row(row, &columns, doc, warnings))
-        .collect();
-    Overview { snapshot, rows }
+        .collect()
 }
 
-/// The figures a status note may quote: `…, 68.09% uptime, 4.97% error rate`.
+/// The figures a status note may quote: `…, 71.25% uptime, 3.5% error rate`.
 static UPTIME: LazyLock<Regex> = LazyLock::new(|| values::percent_before("uptime"));
 static ERROR_RATE: LazyLock<Regex> = LazyLock::new(|| values::percent_before("error rate"));
 
@@ -260,8 +251,8 @@ mod tests {
     #[test]
     fn statuses() {
         assert_eq!(
-            status_and_note("🔴 Busy, 31.00% uptime"),
-            (Some("critical"), Some("Busy, 31.00% uptime".into()))
+            status_and_note("🔴 Busy, 42.10% uptime"),
+            (Some("critical"), Some("Busy, 42.10% uptime".into()))
         );
         assert_eq!(
             status_and_note("⚠️ No data"),

@@ -145,12 +145,7 @@ fn read_summary(doc: &Document, facts: &mut PageFacts, warnings: &mut Vec<Warnin
         let Some(field) = SummaryField::of_label(&label) else {
             continue;
         };
-        let unreadable = || {
-            doc.warning(
-                line.number,
-                format!("{label}: expected a number, found \"{value}\"; left empty"),
-            )
-        };
+        let unreadable = || expected_number(doc, line.number, &label, &value);
         match field {
             SummaryField::Requests => {
                 facts.requests_30d = values::leading_count(&value).or_warn(warnings, unreadable)
@@ -177,7 +172,13 @@ fn read_summary(doc: &Document, facts: &mut PageFacts, warnings: &mut Vec<Warnin
     }
 }
 
-/// `97.18% (1,224 uptime monitor errors)` → 1224.
+/// The warning about a labelled value that should have held a number.
+fn expected_number(doc: &Document, line: usize, label: &str, value: &str) -> Warning {
+    let message = format!("{label}: expected a number, found \"{value}\"; left empty");
+    doc.warning(line, message)
+}
+
+/// `97.50% (1,204 uptime monitor errors)` → 1204.
 fn uptime_errors(value: &str) -> Option<i64> {
     static ERRORS: LazyLock<Regex> =
         LazyLock::new(|| values::count_before(r"(?:uptime\s+)?(?:monitor(?:ing)?\s+)?errors?"));
@@ -197,10 +198,7 @@ fn jobs_total(doc: &Document, warnings: &mut Vec<Warning>) -> Option<i64> {
                 .eq_ignore_ascii_case("Total Background Jobs")
                 .then(|| {
                     values::leading_count(&value).or_warn(warnings, || {
-                        doc.warning(
-                            line.number,
-                            format!("{label}: expected a number, found \"{value}\"; left empty"),
-                        )
+                        expected_number(doc, line.number, &label, &value)
                     })
                 })
         })
@@ -279,8 +277,8 @@ mod tests {
     fn statements_of_absence_read_as_null_without_warning() {
         let (facts, warnings) = page(
             "**Server**: 10.0.0.1\n**Performance Period**: May 1 - May 30, 2025\n## Performance Summary\n\
-             - **Total Requests**: No data available\n- **Uptime**: Good (no uptime monitoring errors detected)\n\
-             - **Open Incidents**: Unable to determine\n",
+             - **Total Requests**: No figures collected\n- **Uptime**: Fine (no monitor errors seen)\n\
+             - **Open Incidents**: Unknown for now\n",
         );
         assert_eq!(warnings, Vec::<String>::new());
         assert_eq!(

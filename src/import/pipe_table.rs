@@ -98,6 +98,12 @@ fn normalized(name: &str) -> String {
         .collect()
 }
 
+/// `"a", "b"`.
+fn quoted(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("\"{name}\"")).collect();
+    quoted.join(", ")
+}
+
 impl ColumnMap {
     /// Matches `wanted` against the table's header. Header columns nobody
     /// wants get one warning; so do wanted columns the table lacks (their
@@ -109,48 +115,31 @@ impl ColumnMap {
         warnings: &mut Vec<Warning>,
     ) -> ColumnMap {
         let header: Vec<String> = table.header.iter().map(|name| normalized(name)).collect();
-        let mut positions = Vec::new();
+        let mut positions: Vec<(&'static str, usize)> = Vec::new();
         let mut missing = Vec::new();
         for column in wanted {
+            let is_free = |index: usize| !positions.iter().any(|&(_, taken)| taken == index);
             let found = column.aliases.iter().find_map(|alias| {
                 let alias = normalized(alias);
-                header.iter().enumerate().position(|(index, name)| {
-                    *name == alias && !positions.iter().any(|&(_, taken)| taken == index)
-                })
+                (0..header.len()).find(|&index| header[index] == alias && is_free(index))
             });
             match found {
                 Some(index) => positions.push((column.key, index)),
                 None => missing.push(column.aliases.first().copied().unwrap_or(column.key)),
             }
         }
-        let extra: Vec<&str> = table
-            .header
-            .iter()
-            .enumerate()
-            .filter(|(index, _)| !positions.iter().any(|(_, taken)| taken == index))
-            .map(|(_, name)| name.as_str())
+        let extra: Vec<&str> = (0..table.header.len())
+            .filter(|index| !positions.iter().any(|(_, taken)| taken == index))
+            .map(|index| table.header[index].as_str())
             .collect();
+        let line = table.header_line;
         if !extra.is_empty() {
-            let names = extra
-                .iter()
-                .map(|name| format!("\"{name}\""))
-                .collect::<Vec<_>>()
-                .join(", ");
-            warnings.push(doc.warning(
-                table.header_line,
-                format!("ignoring unknown column(s) {names}"),
-            ));
+            let message = format!("ignoring unknown column(s) {}", quoted(&extra));
+            warnings.push(doc.warning(line, message));
         }
         if !missing.is_empty() {
-            let names = missing
-                .iter()
-                .map(|name| format!("\"{name}\""))
-                .collect::<Vec<_>>()
-                .join(", ");
-            warnings.push(doc.warning(
-                table.header_line,
-                format!("no column {names}; its values are left empty"),
-            ));
+            let message = format!("no column {}; its values are left empty", quoted(&missing));
+            warnings.push(doc.warning(line, message));
         }
         ColumnMap { positions }
     }

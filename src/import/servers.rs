@@ -1,8 +1,8 @@
 //! servers.md: the `servers` table (under `# Servers`) and the
 //! `deployments` table (under `# Services`).
 //!
-//! servers.md carries no date; both tables take the snapshot they are given
-//! (the top-level README's "Last Updated" date).
+//! Both tables take the snapshot they are given: servers.md carries no date
+//! of its own (see `import::read_servers`).
 
 use chrono::NaiveDate;
 

@@ -56,12 +56,32 @@ pub struct FunctionInfo {
     pub summary: &'static str,
 }
 
-const fn scalar(name: &'static str, f: Function, usage: &'static str, summary: &'static str) -> FunctionInfo {
-    FunctionInfo { name, callable: Callable::Scalar(f), usage, summary }
+const fn scalar(
+    name: &'static str,
+    f: Function,
+    usage: &'static str,
+    summary: &'static str,
+) -> FunctionInfo {
+    FunctionInfo {
+        name,
+        callable: Callable::Scalar(f),
+        usage,
+        summary,
+    }
 }
 
-const fn aggregate(name: &'static str, a: Aggregate, usage: &'static str, summary: &'static str) -> FunctionInfo {
-    FunctionInfo { name, callable: Callable::Aggregate(a), usage, summary }
+const fn aggregate(
+    name: &'static str,
+    a: Aggregate,
+    usage: &'static str,
+    summary: &'static str,
+) -> FunctionInfo {
+    FunctionInfo {
+        name,
+        callable: Callable::Aggregate(a),
+        usage,
+        summary,
+    }
 }
 
 pub const FUNCTIONS: &[FunctionInfo] = &[
@@ -71,26 +91,101 @@ pub const FUNCTIONS: &[FunctionInfo] = &[
         usage: "if(condition, then, else)",
         summary: "`then` where the condition is true, `else` otherwise (and where it is null)",
     },
-    scalar("lower", Function::Lower, "lower(text)", "text in lower case"),
-    scalar("upper", Function::Upper, "upper(text)", "text in upper case"),
+    scalar(
+        "lower",
+        Function::Lower,
+        "lower(text)",
+        "text in lower case",
+    ),
+    scalar(
+        "upper",
+        Function::Upper,
+        "upper(text)",
+        "text in upper case",
+    ),
     scalar("len", Function::Len, "len(text)", "number of characters"),
-    scalar("round", Function::Round, "round(x[, digits])", "x rounded half away from zero to `digits` decimals (default 0)"),
+    scalar(
+        "round",
+        Function::Round,
+        "round(x[, digits])",
+        "x rounded half away from zero to `digits` decimals (default 0)",
+    ),
     scalar("abs", Function::Abs, "abs(x)", "absolute value"),
-    scalar("coalesce", Function::Coalesce, "coalesce(a, b, …)", "the first argument that is not null"),
-    scalar("concat", Function::Concat, "concat(a, b, …)", "the arguments as text, joined; null if any is null"),
-    scalar("replace", Function::Replace, "replace(text, from, to)", "every occurrence of `from` replaced by `to`"),
-    scalar("substr", Function::Substr, "substr(text, start[, length])", "part of the text; `start` counts from 1"),
-    aggregate("count", Aggregate::Count, "count() / count(x)", "rows, or non-null values of x"),
-    aggregate("countif", Aggregate::CountIf, "countif(condition)", "rows where the condition is true"),
-    aggregate("sum", Aggregate::Sum, "sum(x)", "sum of the values (null when there are none)"),
+    scalar(
+        "coalesce",
+        Function::Coalesce,
+        "coalesce(a, b, …)",
+        "the first argument that is not null",
+    ),
+    scalar(
+        "concat",
+        Function::Concat,
+        "concat(a, b, …)",
+        "the arguments as text, joined; null if any is null",
+    ),
+    scalar(
+        "replace",
+        Function::Replace,
+        "replace(text, from, to)",
+        "every occurrence of `from` replaced by `to`",
+    ),
+    scalar(
+        "substr",
+        Function::Substr,
+        "substr(text, start[, length])",
+        "part of the text; `start` counts from 1",
+    ),
+    aggregate(
+        "count",
+        Aggregate::Count,
+        "count() / count(x)",
+        "rows, or non-null values of x",
+    ),
+    aggregate(
+        "countif",
+        Aggregate::CountIf,
+        "countif(condition)",
+        "rows where the condition is true",
+    ),
+    aggregate(
+        "sum",
+        Aggregate::Sum,
+        "sum(x)",
+        "sum of the values (null when there are none)",
+    ),
     aggregate("avg", Aggregate::Avg, "avg(x)", "mean of the values"),
     aggregate("min", Aggregate::Min, "min(x)", "smallest value"),
     aggregate("max", Aggregate::Max, "max(x)", "largest value"),
-    aggregate("median", Aggregate::Median, "median(x)", "middle value, interpolated between the two nearest"),
-    aggregate("quantile", Aggregate::Quantile, "quantile(x, q)", "the q-quantile (0 ≤ q ≤ 1), linear interpolation"),
-    aggregate("count_distinct", Aggregate::CountDistinct, "count_distinct(x)", "number of distinct non-null values"),
-    aggregate("first", Aggregate::First, "first(x)", "first non-null value in row order"),
-    aggregate("last", Aggregate::Last, "last(x)", "last non-null value in row order"),
+    aggregate(
+        "median",
+        Aggregate::Median,
+        "median(x)",
+        "middle value, interpolated between the two nearest",
+    ),
+    aggregate(
+        "quantile",
+        Aggregate::Quantile,
+        "quantile(x, q)",
+        "the q-quantile (0 ≤ q ≤ 1), linear interpolation",
+    ),
+    aggregate(
+        "count_distinct",
+        Aggregate::CountDistinct,
+        "count_distinct(x)",
+        "number of distinct non-null values",
+    ),
+    aggregate(
+        "first",
+        Aggregate::First,
+        "first(x)",
+        "first non-null value in row order",
+    ),
+    aggregate(
+        "last",
+        Aggregate::Last,
+        "last(x)",
+        "last non-null value in row order",
+    ),
     aggregate("std", Aggregate::Std, "std(x)", "sample standard deviation"),
 ];
 

@@ -13,17 +13,36 @@ use super::types::Type;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
     /// A named table of the catalog.
-    Table { name: String },
+    Table {
+        name: String,
+    },
     /// A file (or glob of files), format from its extension.
-    File { path: String },
-    Filter { input: Box<Plan>, predicate: Expr },
+    File {
+        path: String,
+    },
+    Filter {
+        input: Box<Plan>,
+        predicate: Expr,
+    },
     /// Exactly these output columns, in this order.
-    Select { input: Box<Plan>, columns: Vec<(String, Expr)> },
+    Select {
+        input: Box<Plan>,
+        columns: Vec<(String, Expr)>,
+    },
     /// Adds columns, or replaces those of the same name in place.
-    Derive { input: Box<Plan>, columns: Vec<(String, Expr)> },
+    Derive {
+        input: Box<Plan>,
+        columns: Vec<(String, Expr)>,
+    },
     /// Stable sort; nulls last whatever the direction.
-    Sort { input: Box<Plan>, keys: Vec<SortKey> },
-    Limit { input: Box<Plan>, count: u64 },
+    Sort {
+        input: Box<Plan>,
+        keys: Vec<SortKey>,
+    },
+    Limit {
+        input: Box<Plan>,
+        count: u64,
+    },
     /// Group by `keys` (none: the whole input is one group); output is the
     /// keys then the aggregates. Groups come out in order of first
     /// appearance.
@@ -34,7 +53,10 @@ pub enum Plan {
     },
     /// Distinct rows (of `columns`, or of all columns when empty), first
     /// occurrence kept, in input order.
-    Distinct { input: Box<Plan>, columns: Vec<String> },
+    Distinct {
+        input: Box<Plan>,
+        columns: Vec<String>,
+    },
     Join {
         left: Box<Plan>,
         right: Box<Plan>,
@@ -46,7 +68,10 @@ pub enum Plan {
     },
     /// Rows of both, columns matched by name; a column missing on one side
     /// is null there.
-    Union { left: Box<Plan>, right: Box<Plan> },
+    Union {
+        left: Box<Plan>,
+        right: Box<Plan>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,8 +158,15 @@ pub enum Expr {
     Function(Function, Vec<Expr>),
     Aggregate(Aggregate, Vec<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
-    InList { expr: Box<Expr>, values: Vec<Value>, negated: bool },
-    IsNull { expr: Box<Expr>, negated: bool },
+    InList {
+        expr: Box<Expr>,
+        values: Vec<Value>,
+        negated: bool,
+    },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
 }
 
 impl Expr {

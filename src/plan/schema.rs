@@ -17,7 +17,10 @@ pub struct Schema {
 impl Schema {
     pub fn new(columns: impl IntoIterator<Item = (String, Type)>) -> Self {
         Schema {
-            columns: columns.into_iter().map(|(name, ty)| Column { name, ty }).collect(),
+            columns: columns
+                .into_iter()
+                .map(|(name, ty)| Column { name, ty })
+                .collect(),
         }
     }
 

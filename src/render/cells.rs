@@ -31,7 +31,12 @@ pub fn preview(frame: &DataFrame, limit: usize) -> Preview {
     let columns: Vec<(String, Option<Type>)> = frame
         .columns()
         .iter()
-        .map(|c| (c.name().to_string(), crate::engine::polars::types::to_type(c.dtype())))
+        .map(|c| {
+            (
+                c.name().to_string(),
+                crate::engine::polars::types::to_type(c.dtype()),
+            )
+        })
         .collect();
     let mut rows = vec![Vec::with_capacity(columns.len()); shown];
     for column in frame.columns() {
@@ -40,7 +45,11 @@ pub fn preview(frame: &DataFrame, limit: usize) -> Preview {
             row.push(cell);
         }
     }
-    Preview { columns, rows, total_rows: frame.height() }
+    Preview {
+        columns,
+        rows,
+        total_rows: frame.height(),
+    }
 }
 
 fn micros(value: i64, unit: TimeUnit) -> i64 {
@@ -70,8 +79,10 @@ pub fn cell(value: &AnyValue) -> Cell {
         AnyValue::Date(days) => NaiveDate::from_num_days_from_ce_opt(days + 719_163)
             .map_or_else(|| Cell::Text(days.to_string()), Cell::Date),
         AnyValue::Datetime(value, unit, _) | AnyValue::DatetimeOwned(value, unit, _) => {
-            DateTime::from_timestamp_micros(micros(*value, *unit))
-                .map_or_else(|| Cell::Text(value.to_string()), |d| Cell::Datetime(d.naive_utc()))
+            DateTime::from_timestamp_micros(micros(*value, *unit)).map_or_else(
+                || Cell::Text(value.to_string()),
+                |d| Cell::Datetime(d.naive_utc()),
+            )
         }
         AnyValue::Duration(value, unit) => Cell::Duration(micros(*value, *unit)),
         other => Cell::Text(other.to_string()),

@@ -37,10 +37,19 @@ pub fn draw(preview: &Preview, style: Style) -> String {
         .map(|(i, (_, ty))| match ty {
             Some(Type::Int | Type::Float | Type::Duration) => true,
             Some(_) => false,
-            None => preview.rows.iter().any(|r| r.get(i).is_some_and(is_numeric)),
+            None => preview
+                .rows
+                .iter()
+                .any(|r| r.get(i).is_some_and(is_numeric)),
         })
         .collect();
-    let align = |i: usize| if numeric[i] { CellAlignment::Right } else { CellAlignment::Left };
+    let align = |i: usize| {
+        if numeric[i] {
+            CellAlignment::Right
+        } else {
+            CellAlignment::Left
+        }
+    };
     let header: Vec<TableCell> = preview
         .columns
         .iter()

@@ -77,7 +77,12 @@ fn duration(micros: i64) -> String {
     let negative = micros < 0;
     let mut rest = micros.unsigned_abs();
     let mut parts = Vec::new();
-    for (unit, size) in [("d", 86_400_000_000u64), ("h", 3_600_000_000), ("m", 60_000_000), ("s", 1_000_000)] {
+    for (unit, size) in [
+        ("d", 86_400_000_000u64),
+        ("h", 3_600_000_000),
+        ("m", 60_000_000),
+        ("s", 1_000_000),
+    ] {
         if rest >= size {
             parts.push(format!("{}{unit}", rest / size));
             rest %= size;

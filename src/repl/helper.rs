@@ -1,11 +1,11 @@
 //! The editor helper: decides when an entry is complete. Completion and
 //! highlighting hook in here too.
 
+use rustyline::Helper;
 use rustyline::completion::Completer;
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
-use rustyline::Helper;
 
 pub struct ReplHelper;
 

@@ -10,10 +10,10 @@ mod helper;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
+use rustyline::Editor;
 use rustyline::config::Config;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
-use rustyline::Editor;
 
 use infraql::commands::{self, Reply};
 use infraql::format::Format;
@@ -43,7 +43,10 @@ pub fn run(session: &mut Session, max_rows: usize) -> Result<(), String> {
         let _ = editor.load_history(path);
     }
     let color = io::stderr().is_terminal();
-    println!("infraql {} — type .help for help, .quit to leave", env!("CARGO_PKG_VERSION"));
+    println!(
+        "infraql {} — type .help for help, .quit to leave",
+        env!("CARGO_PKG_VERSION")
+    );
     loop {
         match editor.readline(PROMPT) {
             Ok(line) => {
@@ -103,7 +106,11 @@ fn show(outcome: Outcome, max_rows: usize, first: &mut bool) {
             }
         }
         Outcome::Exported { path, rows } => {
-            let _ = writeln!(out, "exported {rows} row{} to {path}", if rows == 1 { "" } else { "s" });
+            let _ = writeln!(
+                out,
+                "exported {rows} row{} to {path}",
+                if rows == 1 { "" } else { "s" }
+            );
         }
     }
     let _ = out.flush();

@@ -83,12 +83,22 @@ pub enum OperatorKind {
     Rename(Vec<(Ident, Ident)>),
     Sort(Vec<SortKey>),
     Take(Count),
-    Top { count: Count, keys: Vec<SortKey> },
-    Group { keys: Vec<Item>, aggregates: Vec<Item> },
+    Top {
+        count: Count,
+        keys: Vec<SortKey>,
+    },
+    Group {
+        keys: Vec<Item>,
+        aggregates: Vec<Item>,
+    },
     Agg(Vec<Item>),
     Count,
     Distinct(Vec<Ident>),
-    Join { kind: JoinKind, source: Source, on: Vec<JoinKey> },
+    Join {
+        kind: JoinKind,
+        source: Source,
+        on: Vec<JoinKey>,
+    },
     Union(Source),
     Export(StringLit),
 }
@@ -182,11 +192,21 @@ pub enum ExprKind {
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `name(args)`: a scalar function, an aggregate, or `if`.
-    Call { name: Ident, args: Vec<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
     /// `expr [not] in [a, b, …]`
-    In { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    In {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
     /// `expr is [not] null`
-    IsNull { expr: Box<Expr>, negated: bool },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

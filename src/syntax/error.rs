@@ -20,6 +20,8 @@ pub struct SyntaxError {
     pub message: Option<String>,
     /// The length of the offending text, when known.
     pub len: usize,
+    /// Words beside the caret, for specific messages.
+    pub label: Option<String>,
     pub help: Option<String>,
 }
 
@@ -30,6 +32,7 @@ impl SyntaxError {
             expected: vec![what.into()],
             message: None,
             len: 0,
+            label: None,
             help: None,
         }
     }
@@ -40,8 +43,14 @@ impl SyntaxError {
             expected: Vec::new(),
             message: Some(message.into()),
             len,
+            label: None,
             help: None,
         }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -51,11 +60,27 @@ impl SyntaxError {
 
     /// The diagnostic for this error, given the text that was parsed.
     pub fn to_diagnostic(&self, text: &str) -> Diagnostic {
-        let found = describe_found(text, self.offset);
+        // Something missing at the end is shown right after the last token,
+        // not on the blank line a file ends with.
+        let offset = if text
+            .get(self.offset..)
+            .is_some_and(|rest| rest.trim().is_empty())
+        {
+            self.offset.min(text.trim_end().len())
+        } else {
+            self.offset
+        };
+        let found = describe_found(text, offset);
         let len = if self.len > 0 { self.len } else { found.1 };
-        let span = Span::new(self.offset, self.offset + len);
+        let span = Span::new(offset, offset + len);
         let diagnostic = match &self.message {
-            Some(message) => Diagnostic::at(message.clone(), span),
+            Some(message) => {
+                let diagnostic = Diagnostic::at(message.clone(), span);
+                match &self.label {
+                    Some(label) => diagnostic.with_label(label.clone()),
+                    None => diagnostic,
+                }
+            }
             None => {
                 let expected = list(&self.expected);
                 Diagnostic::at(format!("expected {expected}, found {}", found.0), span)
@@ -87,7 +112,7 @@ fn list(items: &[String]) -> String {
 /// How to name what stands at `offset`, and its length in bytes.
 fn describe_found(text: &str, offset: usize) -> (String, usize) {
     let rest = text.get(offset..).unwrap_or("");
-    let Some(first) = rest.chars().next() else {
+    let Some(first) = rest.chars().next().filter(|_| !rest.trim().is_empty()) else {
         return ("end of input".to_owned(), 0);
     };
     if first == '\n' {
@@ -110,6 +135,7 @@ impl<'a> ParseError<Input<'a>> for SyntaxError {
             expected: Vec::new(),
             message: None,
             len: 0,
+            label: None,
             help: None,
         }
     }
@@ -156,7 +182,8 @@ mod tests {
     fn names_what_was_found() {
         assert_eq!(describe_found("x | 12 y", 4).0, "`12`");
         assert_eq!(describe_found("x |", 3).0, "end of input");
-        assert_eq!(describe_found("x\n", 1).0, "end of line");
+        assert_eq!(describe_found("x\ny", 1).0, "end of line");
+        assert_eq!(describe_found("x\n", 1).0, "end of input");
         assert_eq!(describe_found("x )", 2).0, "`)`");
     }
 }

@@ -5,9 +5,11 @@
 //! newline is inside brackets. This pass finds the newlines that do end a
 //! statement and turns each into `;` (one byte for one byte, so every offset
 //! into the result is an offset into the original text). The parser then
-//! treats all remaining newlines as plain white space.
+//! treats all remaining newlines as plain white space. Comments are
+//! blanked out the same way, byte for byte.
 
-/// The text with every statement-ending newline replaced by `;`.
+/// The text with every statement-ending newline replaced by `;` and every
+/// comment by spaces.
 pub fn mark_statement_ends(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
@@ -23,7 +25,10 @@ pub fn mark_statement_ends(text: &str) -> String {
                 continue;
             }
             b'#' => {
+                // Comments become blanks, so the parser never has to find
+                // where one ends (its newline may have become `;`).
                 while i < bytes.len() && bytes[i] != b'\n' {
+                    out[i] = b' ';
                     i += 1;
                 }
                 continue;
@@ -61,7 +66,10 @@ pub fn is_unfinished(text: &str) -> bool {
         match bytes[i] {
             quote @ (b'"' | b'\'' | b'`') => {
                 let end = skip_quoted(bytes, i, quote);
-                let closed = end > i + 1 && end <= bytes.len() && bytes[end - 1] == quote && !escaped(bytes, end - 1);
+                let closed = end > i + 1
+                    && end <= bytes.len()
+                    && bytes[end - 1] == quote
+                    && !escaped(bytes, end - 1);
                 if !closed {
                     return true;
                 }
@@ -89,7 +97,13 @@ pub fn is_unfinished(text: &str) -> bool {
 
 /// Whether the byte at `at` is preceded by an odd number of backslashes.
 fn escaped(bytes: &[u8], at: usize) -> bool {
-    bytes[..at].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 1
+    bytes[..at]
+        .iter()
+        .rev()
+        .take_while(|b| **b == b'\\')
+        .count()
+        % 2
+        == 1
 }
 
 /// Index just past the closing quote (or the end of the text when the quote
@@ -139,15 +153,25 @@ mod tests {
     #[test]
     fn trailing_pipe_or_comma_continues() {
         assert_eq!(mark_statement_ends("a |\ntake 1"), "a |\ntake 1");
-        assert_eq!(mark_statement_ends("a | select x,\n y"), "a | select x,\n y");
+        assert_eq!(
+            mark_statement_ends("a | select x,\n y"),
+            "a | select x,\n y"
+        );
     }
 
     #[test]
     fn brackets_strings_and_comments_are_respected() {
         assert_eq!(mark_statement_ends("(a\n| b\nc)"), "(a\n| b\nc)");
-        assert_eq!(mark_statement_ends("a | where s == \"x\ny\""), "a | where s == \"x\ny\"");
-        assert_eq!(mark_statement_ends("a # note |\nb"), "a # note |;b");
-        assert_eq!(mark_statement_ends("a\n# note\n| take 1"), "a\n# note\n| take 1");
+        assert_eq!(
+            mark_statement_ends("a | where s == \"x\ny\""),
+            "a | where s == \"x\ny\""
+        );
+        assert_eq!(mark_statement_ends("a # note |\nb"), "a         ;b");
+        assert_eq!(
+            mark_statement_ends("a\n# note\n| take 1"),
+            "a\n      \n| take 1"
+        );
+        assert_eq!(mark_statement_ends("# é\na"), "    ;a");
     }
 
     #[test]
@@ -166,6 +190,9 @@ mod tests {
 
     #[test]
     fn keeps_multibyte_text_intact() {
-        assert_eq!(mark_statement_ends("a | where s == \"é\"\nb"), "a | where s == \"é\";b");
+        assert_eq!(
+            mark_statement_ends("a | where s == \"é\"\nb"),
+            "a | where s == \"é\";b"
+        );
     }
 }

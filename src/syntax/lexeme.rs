@@ -40,7 +40,8 @@ pub const RESERVED: &[&str] = &[
 pub fn ws(i: Input) -> PResult<()> {
     let mut rest = i;
     loop {
-        let (after, _) = take_while(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n')(rest)?;
+        let (after, _) =
+            take_while(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n')(rest)?;
         rest = after;
         if rest.fragment().starts_with('#') {
             let (after, _) = take_while(|c: char| c != '\n')(rest)?;
@@ -104,7 +105,10 @@ pub fn keyword<'a>(word: &'static str) -> impl FnMut(Input<'a>) -> PResult<'a, S
         let start = offset(&i);
         match bare_word(i) {
             Ok((rest, w)) if *w.fragment() == word => Ok((rest, Span::new(start, offset(&rest)))),
-            _ => Err(nom::Err::Error(SyntaxError::expected(start, format!("`{word}`")))),
+            _ => Err(nom::Err::Error(SyntaxError::expected(
+                start,
+                format!("`{word}`"),
+            ))),
         }
     }
 }
@@ -135,9 +139,10 @@ pub fn ident(i: Input) -> PResult<(String, Span)> {
         let (rest, _) = char('`')(i)?;
         let (rest, body) = take_while(|c| c != '`' && c != '\n')(rest)?;
         return match char::<_, SyntaxError>('`')(rest) {
-            Ok((rest, _)) if !body.fragment().is_empty() => {
-                Ok((rest, (body.fragment().to_string(), Span::new(start, offset(&rest)))))
-            }
+            Ok((rest, _)) if !body.fragment().is_empty() => Ok((
+                rest,
+                (body.fragment().to_string(), Span::new(start, offset(&rest))),
+            )),
             Ok((rest, _)) => Err(nom::Err::Failure(SyntaxError::custom(
                 start,
                 offset(&rest) - start,
@@ -151,9 +156,10 @@ pub fn ident(i: Input) -> PResult<(String, Span)> {
         };
     }
     match bare_word(i) {
-        Ok((rest, w)) if !RESERVED.contains(w.fragment()) => {
-            Ok((rest, (w.fragment().to_string(), Span::new(start, offset(&rest)))))
-        }
+        Ok((rest, w)) if !RESERVED.contains(w.fragment()) => Ok((
+            rest,
+            (w.fragment().to_string(), Span::new(start, offset(&rest))),
+        )),
         _ => Err(nom::Err::Error(SyntaxError::expected(start, "a name"))),
     }
 }
@@ -169,7 +175,8 @@ pub enum Number {
 pub fn number(i: Input) -> PResult<(Number, Span)> {
     let (i, _) = ws(i)?;
     let start = offset(&i);
-    let digits = |i| recognize((digit1, take_while(|c: char| c.is_ascii_digit() || c == '_'))).parse(i);
+    let digits =
+        |i| recognize((digit1, take_while(|c: char| c.is_ascii_digit() || c == '_'))).parse(i);
     let (rest, text) = recognize((
         digits,
         opt((char('.'), digit1)),
@@ -180,13 +187,21 @@ pub fn number(i: Input) -> PResult<(Number, Span)> {
         )),
     ))
     .parse(i)
-    .map_err(|_: nom::Err<SyntaxError>| nom::Err::Error(SyntaxError::expected(start, "a number")))?;
+    .map_err(|_: nom::Err<SyntaxError>| {
+        nom::Err::Error(SyntaxError::expected(start, "a number"))
+    })?;
     let (rest, suffix) = opt(nom::character::complete::one_of("KMB")).parse(rest)?;
     if rest.fragment().starts_with(is_word_char) {
-        let bad: usize = rest.fragment().chars().take_while(|c| is_word_char(*c)).map(char::len_utf8).sum();
+        let bad: usize = rest
+            .fragment()
+            .chars()
+            .take_while(|c| is_word_char(*c))
+            .map(char::len_utf8)
+            .sum();
         let end = offset(&rest) + bad;
         return Err(nom::Err::Failure(
             SyntaxError::custom(start, end - start, "invalid number")
+                .with_label("not a number")
                 .with_help("numbers may end in K (thousand), M (million) or B (billion)"),
         ));
     }
@@ -255,8 +270,13 @@ pub fn string(i: Input) -> PResult<(String, Span)> {
                 Some((_, e @ ('\\' | '"' | '\''))) => value.push(e),
                 Some((_, other)) => {
                     return Err(nom::Err::Failure(
-                        SyntaxError::custom(start + 1 + at, 1 + other.len_utf8(), format!("unknown escape `\\{other}` in string"))
-                            .with_help("known escapes: \\\" \\' \\\\ \\n \\t \\r"),
+                        SyntaxError::custom(
+                            start + 1 + at,
+                            1 + other.len_utf8(),
+                            format!("unknown escape `\\{other}` in string"),
+                        )
+                        .with_label("not an escape")
+                        .with_help("known escapes: \\\" \\' \\\\ \\n \\t \\r"),
                     ));
                 }
                 None => break,
@@ -266,6 +286,7 @@ pub fn string(i: Input) -> PResult<(String, Span)> {
     }
     Err(nom::Err::Failure(
         SyntaxError::custom(start, 1, "unterminated string: the quote is never closed")
+            .with_label("this quote opens the string")
             .with_help(format!("add a closing {quote}")),
     ))
 }
@@ -295,7 +316,10 @@ mod tests {
     #[test]
     fn bad_number_suffix_is_an_error() {
         assert!(matches!(number(input("10Mb")), Err(nom::Err::Failure(_))));
-        assert!(matches!(number(input("99999999999999999999")), Err(nom::Err::Failure(_))));
+        assert!(matches!(
+            number(input("99999999999999999999")),
+            Err(nom::Err::Failure(_))
+        ));
     }
 
     #[test]
@@ -310,8 +334,16 @@ mod tests {
 
     #[test]
     fn names_and_keywords() {
-        assert_eq!(ident(input("  requests_30d x")).map(|(_, (n, s))| (n, s)).ok(), Some(("requests_30d".to_owned(), Span::new(2, 14))));
-        assert_eq!(ident(input("`odd name`")).map(|(_, (n, _))| n).ok(), Some("odd name".to_owned()));
+        assert_eq!(
+            ident(input("  requests_30d x"))
+                .map(|(_, (n, s))| (n, s))
+                .ok(),
+            Some(("requests_30d".to_owned(), Span::new(2, 14)))
+        );
+        assert_eq!(
+            ident(input("`odd name`")).map(|(_, (n, _))| n).ok(),
+            Some("odd name".to_owned())
+        );
         assert!(ident(input("null")).is_err());
         assert!(keyword("in")(input("index")).is_err());
         assert!(keyword("in")(input("in [1]")).is_ok());

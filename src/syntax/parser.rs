@@ -7,14 +7,16 @@
 
 use std::cell::Cell;
 
+use nom::Parser;
 use nom::branch::alt;
 use nom::combinator::{cut, map, opt};
 use nom::multi::separated_list1;
-use nom::Parser;
 
 use super::ast::*;
 use super::error::SyntaxError;
-use super::lexeme::{Input, Number, PResult, expect, ident, keyword, number, spanned, string, sym, ws};
+use super::lexeme::{
+    Input, Number, PResult, RESERVED, expect, ident, keyword, number, spanned, string, sym, ws,
+};
 use crate::diagnostic::{Span, did_you_mean};
 
 /// How deeply brackets, nested pipelines and prefix operators may nest.
@@ -104,12 +106,27 @@ fn statement(i: Input) -> PResult<Statement> {
         let (rest, _) = cut(sym("=")).parse(rest)?;
         let (rest, pipeline) = cut(pipeline).parse(rest)?;
         let span = Span::new(start, pipeline.span.end);
-        let name = Ident { name, span: name_span };
-        return Ok((rest, Statement { kind: StatementKind::Let { name, pipeline }, span }));
+        let name = Ident {
+            name,
+            span: name_span,
+        };
+        return Ok((
+            rest,
+            Statement {
+                kind: StatementKind::Let { name, pipeline },
+                span,
+            },
+        ));
     }
     let (rest, pipeline) = pipeline(i)?;
     let span = pipeline.span;
-    Ok((rest, Statement { kind: StatementKind::Query(pipeline), span }))
+    Ok((
+        rest,
+        Statement {
+            kind: StatementKind::Query(pipeline),
+            span,
+        },
+    ))
 }
 
 /// pipeline = source { "|" operator }
@@ -124,7 +141,14 @@ pub fn pipeline(i: Input) -> PResult<Pipeline> {
     }
     let end = operators.last().map_or(source.span.end, |op| op.span.end);
     let span = Span::new(source.span.start, end);
-    Ok((rest, Pipeline { source, operators, span }))
+    Ok((
+        rest,
+        Pipeline {
+            source,
+            operators,
+            span,
+        },
+    ))
 }
 
 /// source = "from" string | "(" pipeline ")" | name
@@ -134,17 +158,35 @@ fn source(i: Input) -> PResult<Source> {
     if let Ok((rest, _)) = keyword("from")(i) {
         let (rest, (value, span)) = cut(expect("a file path in quotes", string)).parse(rest)?;
         let kind = SourceKind::File(StringLit { value, span });
-        return Ok((rest, Source { kind, span: Span::new(start, span.end) }));
+        return Ok((
+            rest,
+            Source {
+                kind,
+                span: Span::new(start, span.end),
+            },
+        ));
     }
     if let Ok((rest, _)) = sym("(")(i) {
         let _nesting = Nesting::enter(start)?;
         let (rest, inner) = cut(pipeline).parse(rest)?;
         let (rest, close) = cut(sym(")")).parse(rest)?;
         let kind = SourceKind::Nested(Box::new(inner));
-        return Ok((rest, Source { kind, span: Span::new(start, close.end) }));
+        return Ok((
+            rest,
+            Source {
+                kind,
+                span: Span::new(start, close.end),
+            },
+        ));
     }
     let (rest, (name, span)) = ident(i)?;
-    Ok((rest, Source { kind: SourceKind::Named(Ident { name, span }), span }))
+    Ok((
+        rest,
+        Source {
+            kind: SourceKind::Named(Ident { name, span }),
+            span,
+        },
+    ))
 }
 
 fn operator(i: Input) -> PResult<Operator> {
@@ -170,17 +212,25 @@ fn operator(i: Input) -> PResult<Operator> {
         "group" => group(rest)?,
         "agg" => map(cut(items), OperatorKind::Agg).parse(rest)?,
         "count" => (rest, OperatorKind::Count),
-        "distinct" => map(opt(names), |names| OperatorKind::Distinct(names.unwrap_or_default()))
-            .parse(rest)?,
-        "join" => join(rest)?,
-        "union" => map(cut(expect("a table name, `from \"file\"` or `(`", source)), OperatorKind::Union)
-            .parse(rest)?,
-        "export" => map(cut(expect("a file path in quotes", string)), |(value, span)| {
-            OperatorKind::Export(StringLit { value, span })
+        "distinct" => map(opt(names), |names| {
+            OperatorKind::Distinct(names.unwrap_or_default())
         })
         .parse(rest)?,
+        "join" => join(rest)?,
+        "union" => map(
+            cut(expect("a table name, `from \"file\"` or `(`", source)),
+            OperatorKind::Union,
+        )
+        .parse(rest)?,
+        "export" => map(
+            cut(expect("a file path in quotes", string)),
+            |(value, span)| OperatorKind::Export(StringLit { value, span }),
+        )
+        .parse(rest)?,
         _ => {
-            let mut error = SyntaxError::custom(start, word.len(), format!("unknown operator `{word}`"));
+            let mut error =
+                SyntaxError::custom(start, word.len(), format!("unknown operator `{word}`"))
+                    .with_label("not an operator");
             error.help = Some(match did_you_mean(&word, OPERATORS.iter().copied()) {
                 Some(close) => format!("did you mean `{close}`?"),
                 None => format!("operators are: {}", OPERATORS.join(", ")),
@@ -189,11 +239,19 @@ fn operator(i: Input) -> PResult<Operator> {
         }
     };
     let span = Span::new(start, offset(&rest).max(keyword.end));
-    Ok((rest, Operator { kind, span, keyword }))
+    Ok((
+        rest,
+        Operator {
+            kind,
+            span,
+            keyword,
+        },
+    ))
 }
 
 fn expected_operator(at: usize) -> SyntaxError {
-    SyntaxError::expected(at, "an operator").with_help(format!("operators are: {}", OPERATORS.join(", ")))
+    SyntaxError::expected(at, "an operator")
+        .with_help(format!("operators are: {}", OPERATORS.join(", ")))
 }
 
 /// top N by key { "," key }
@@ -233,26 +291,57 @@ fn join(i: Input) -> PResult<OperatorKind> {
     let (i, source) = cut(expect("a table name, `from \"file\"` or `(`", source)).parse(i)?;
     let (i, _) = cut(keyword("on")).parse(i)?;
     let (i, on) = cut(separated_list1(keyword("and"), join_key)).parse(i)?;
-    Ok((i, OperatorKind::Join { kind: kind.unwrap_or(JoinKind::Inner), source, on }))
+    Ok((
+        i,
+        OperatorKind::Join {
+            kind: kind.unwrap_or(JoinKind::Inner),
+            source,
+            on,
+        },
+    ))
 }
 
 /// key = name [ "==" name ]
 fn join_key(i: Input) -> PResult<JoinKey> {
     let (i, (left, left_span)) = expect("a column name", ident).parse(i)?;
-    let left = Ident { name: left, span: left_span };
+    let left = Ident {
+        name: left,
+        span: left_span,
+    };
     match sym("==")(i) {
         Ok((rest, _)) => {
             let (rest, (right, right_span)) = cut(expect("a column name", ident)).parse(rest)?;
-            Ok((rest, JoinKey { left, right: Ident { name: right, span: right_span } }))
+            Ok((
+                rest,
+                JoinKey {
+                    left,
+                    right: Ident {
+                        name: right,
+                        span: right_span,
+                    },
+                },
+            ))
         }
-        Err(_) => Ok((i, JoinKey { right: left.clone(), left })),
+        Err(_) => Ok((
+            i,
+            JoinKey {
+                right: left.clone(),
+                left,
+            },
+        )),
     }
 }
 
 fn count(i: Input) -> PResult<Count> {
     let (rest, (n, span)) = expect("a row count", number).parse(i)?;
     match n {
-        Number::Int(value) if value >= 0 => Ok((rest, Count { value: value as u64, span })),
+        Number::Int(value) if value >= 0 => Ok((
+            rest,
+            Count {
+                value: value as u64,
+                span,
+            },
+        )),
         _ => Err(nom::Err::Failure(SyntaxError::custom(
             span.start,
             span.end - span.start,
@@ -262,7 +351,14 @@ fn count(i: Input) -> PResult<Count> {
 }
 
 fn names(i: Input) -> PResult<Vec<Ident>> {
-    separated_list1(sym(","), map(expect("a column name", ident), |(name, span)| Ident { name, span })).parse(i)
+    separated_list1(
+        sym(","),
+        map(expect("a column name", ident), |(name, span)| Ident {
+            name,
+            span,
+        }),
+    )
+    .parse(i)
 }
 
 /// rename new = old { "," new = old }
@@ -271,7 +367,19 @@ fn renames(i: Input) -> PResult<Vec<(Ident, Ident)>> {
         let (i, (new, new_span)) = expect("a new column name", ident).parse(i)?;
         let (i, _) = cut(sym("=")).parse(i)?;
         let (i, (old, old_span)) = cut(expect("the column to rename", ident)).parse(i)?;
-        Ok((i, (Ident { name: new, span: new_span }, Ident { name: old, span: old_span })))
+        Ok((
+            i,
+            (
+                Ident {
+                    name: new,
+                    span: new_span,
+                },
+                Ident {
+                    name: old,
+                    span: old_span,
+                },
+            ),
+        ))
     })
     .parse(i)
 }
@@ -282,23 +390,62 @@ fn items(i: Input) -> PResult<Vec<Item>> {
 }
 
 fn item(i: Input) -> PResult<Item> {
+    reserved_name_check(i)?;
     if let Ok((rest, (name, span))) = ident(i) {
         if let Ok((rest, _)) = sym("=")(rest) {
             let (rest, expr) = cut(expr).parse(rest)?;
-            return Ok((rest, Item { name: Some(Ident { name, span }), expr }));
+            return Ok((
+                rest,
+                Item {
+                    name: Some(Ident { name, span }),
+                    expr,
+                },
+            ));
         }
     }
     let (rest, expr) = expr(i)?;
     Ok((rest, Item { name: None, expr }))
 }
 
+/// `null = 1` is almost certainly meant as a name: say that the word is
+/// reserved rather than that `=` was unexpected.
+fn reserved_name_check(i: Input) -> PResult<()> {
+    let (at, _) = ws(i)?;
+    let word: String = at
+        .fragment()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if RESERVED.contains(&word.as_str()) {
+        let after = at.fragment()[word.len()..].trim_start();
+        if after.starts_with('=') && !after.starts_with("==") {
+            let start = offset(&at);
+            let error =
+                SyntaxError::custom(start, word.len(), format!("`{word}` is a reserved word"))
+                    .with_label("cannot be a name as it stands")
+                    .with_help(format!(
+                        "put it in backquotes to use it as a name: `{word}`"
+                    ));
+            return Err(nom::Err::Failure(error));
+        }
+    }
+    Ok((i, ()))
+}
+
 /// Items that must be named: `derive name = expr`.
 fn named_items(i: Input) -> PResult<Vec<Item>> {
     separated_list1(sym(","), |i| {
+        reserved_name_check(i)?;
         let (i, (name, span)) = expect("a new column name", ident).parse(i)?;
         let (i, _) = cut(sym("=")).parse(i)?;
         let (i, expr) = cut(expr).parse(i)?;
-        Ok((i, Item { name: Some(Ident { name, span }), expr }))
+        Ok((
+            i,
+            Item {
+                name: Some(Ident { name, span }),
+                expr,
+            },
+        ))
     })
     .parse(i)
 }
@@ -325,7 +472,10 @@ pub fn expr(i: Input) -> PResult<Expr> {
 
 fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
     let span = left.span.to(right.span);
-    Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span }
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
+        span,
+    }
 }
 
 /// Parses `operand { op operand }` left-associatively.
@@ -357,7 +507,13 @@ fn not_expr(i: Input) -> PResult<Expr> {
         let _nesting = Nesting::enter(not.start)?;
         let (rest, operand) = cut(expect("an expression", not_expr)).parse(rest)?;
         let span = not.to(operand.span);
-        return Ok((rest, Expr { kind: ExprKind::Unary(UnaryOp::Not, Box::new(operand)), span }));
+        return Ok((
+            rest,
+            Expr {
+                kind: ExprKind::Unary(UnaryOp::Not, Box::new(operand)),
+                span,
+            },
+        ));
     }
     comparison(i)
 }
@@ -390,14 +546,24 @@ fn comparison(i: Input) -> PResult<Expr> {
         let (rest, negated) = map(opt(keyword("not")), |n| n.is_some()).parse(rest)?;
         let (rest, null) = cut(keyword("null")).parse(rest)?;
         let span = left.span.to(null);
-        let kind = ExprKind::IsNull { expr: Box::new(left), negated };
+        let kind = ExprKind::IsNull {
+            expr: Box::new(left),
+            negated,
+        };
         return Ok((rest, Expr { kind, span }));
     }
     let not_in = (keyword("not"), keyword("in"));
-    if let Ok((rest, negated)) = alt((map(not_in, |_| true), map(keyword("in"), |_| false))).parse(i) {
-        let (rest, (list, list_span)) = cut(expect("a list in brackets: [a, b]", spanned(list))).parse(rest)?;
+    if let Ok((rest, negated)) =
+        alt((map(not_in, |_| true), map(keyword("in"), |_| false))).parse(i)
+    {
+        let (rest, (list, list_span)) =
+            cut(expect("a list in brackets: [a, b]", spanned(list))).parse(rest)?;
         let span = left.span.to(list_span);
-        let kind = ExprKind::In { expr: Box::new(left), list, negated };
+        let kind = ExprKind::In {
+            expr: Box::new(left),
+            list,
+            negated,
+        };
         return Ok((rest, Expr { kind, span }));
     }
     Ok((i, left))
@@ -418,7 +584,10 @@ fn additive(i: Input) -> PResult<Expr> {
     left_assoc(
         i,
         multiplicative,
-        alt((map(sym("+"), |_| BinaryOp::Add), map(sym("-"), |_| BinaryOp::Sub))),
+        alt((
+            map(sym("+"), |_| BinaryOp::Add),
+            map(sym("-"), |_| BinaryOp::Sub),
+        )),
     )
 }
 
@@ -455,18 +624,33 @@ fn unary(i: Input) -> PResult<Expr> {
 fn primary(i: Input) -> PResult<Expr> {
     let (i, _) = ws(i)?;
     let start = offset(&i);
-    let literal = |kind: Literal, span: Span| Expr { kind: ExprKind::Literal(kind), span };
-    if let Ok((rest, (n, span))) = number(i) {
-        let kind = match n {
-            Number::Int(v) => Literal::Int(v),
-            Number::Float(v) => Literal::Float(v),
-        };
-        return Ok((rest, literal(kind, span)));
+    let literal = |kind: Literal, span: Span| Expr {
+        kind: ExprKind::Literal(kind),
+        span,
+    };
+    // A malformed number or string is reported as such (a failure), not
+    // as "expected an expression".
+    match number(i) {
+        Ok((rest, (n, span))) => {
+            let kind = match n {
+                Number::Int(v) => Literal::Int(v),
+                Number::Float(v) => Literal::Float(v),
+            };
+            return Ok((rest, literal(kind, span)));
+        }
+        Err(failure @ nom::Err::Failure(_)) => return Err(failure),
+        Err(_) => {}
     }
-    if let Ok((rest, (s, span))) = string(i) {
-        return Ok((rest, literal(Literal::String(s), span)));
+    match string(i) {
+        Ok((rest, (s, span))) => return Ok((rest, literal(Literal::String(s), span))),
+        Err(failure @ nom::Err::Failure(_)) => return Err(failure),
+        Err(_) => {}
     }
-    for (word, value) in [("true", Literal::Bool(true)), ("false", Literal::Bool(false)), ("null", Literal::Null)] {
+    for (word, value) in [
+        ("true", Literal::Bool(true)),
+        ("false", Literal::Bool(false)),
+        ("null", Literal::Null),
+    ] {
         if let Ok((rest, span)) = keyword(word)(i) {
             return Ok((rest, literal(value, span)));
         }
@@ -481,7 +665,10 @@ fn primary(i: Input) -> PResult<Expr> {
     let (rest, (name, name_span)) = match ident(i) {
         Ok(found) => found,
         Err(nom::Err::Error(_)) => {
-            return Err(nom::Err::Error(SyntaxError::expected(start, "an expression")));
+            return Err(nom::Err::Error(SyntaxError::expected(
+                start,
+                "an expression",
+            )));
         }
         Err(other) => return Err(other),
     };
@@ -495,10 +682,25 @@ fn primary(i: Input) -> PResult<Expr> {
             (after, args)
         };
         let span = Span::new(name_span.start, offset(&after));
-        let name = Ident { name, span: name_span };
-        return Ok((after, Expr { kind: ExprKind::Call { name, args }, span }));
+        let name = Ident {
+            name,
+            span: name_span,
+        };
+        return Ok((
+            after,
+            Expr {
+                kind: ExprKind::Call { name, args },
+                span,
+            },
+        ));
     }
-    Ok((rest, Expr { kind: ExprKind::Column(name), span: name_span }))
+    Ok((
+        rest,
+        Expr {
+            kind: ExprKind::Column(name),
+            span: name_span,
+        },
+    ))
 }
 
 /// Runs `parser` on all of `text` and fails unless it consumed everything

@@ -10,12 +10,19 @@ use super::ast::*;
 use super::lexeme::RESERVED;
 
 pub fn script(script: &Script) -> String {
-    script.statements.iter().map(statement).collect::<Vec<_>>().join(";\n")
+    script
+        .statements
+        .iter()
+        .map(statement)
+        .collect::<Vec<_>>()
+        .join(";\n")
 }
 
 pub fn statement(statement: &Statement) -> String {
     match &statement.kind {
-        StatementKind::Let { name, pipeline: p } => format!("let {} = {}", ident(&name.name), pipeline(p)),
+        StatementKind::Let { name, pipeline: p } => {
+            format!("let {} = {}", ident(&name.name), pipeline(p))
+        }
         StatementKind::Query(p) => pipeline(p),
     }
 }
@@ -41,10 +48,14 @@ fn operator(op: &OperatorKind) -> String {
     let keyword = op.keyword();
     let rest = match op {
         OperatorKind::Where(e) => expr(e),
-        OperatorKind::Select(items) | OperatorKind::Derive(items) | OperatorKind::Agg(items) => item_list(items),
-        OperatorKind::Drop(names) | OperatorKind::Distinct(names) => {
-            names.iter().map(|n| ident(&n.name)).collect::<Vec<_>>().join(", ")
+        OperatorKind::Select(items) | OperatorKind::Derive(items) | OperatorKind::Agg(items) => {
+            item_list(items)
         }
+        OperatorKind::Drop(names) | OperatorKind::Distinct(names) => names
+            .iter()
+            .map(|n| ident(&n.name))
+            .collect::<Vec<_>>()
+            .join(", "),
         OperatorKind::Rename(pairs) => pairs
             .iter()
             .map(|(new, old)| format!("{} = {}", ident(&new.name), ident(&old.name)))
@@ -57,7 +68,11 @@ fn operator(op: &OperatorKind) -> String {
             format!("{} agg {}", item_list(keys), item_list(aggregates))
         }
         OperatorKind::Count => String::new(),
-        OperatorKind::Join { kind, source: s, on } => {
+        OperatorKind::Join {
+            kind,
+            source: s,
+            on,
+        } => {
             let keys = on
                 .iter()
                 .map(|k| {
@@ -105,10 +120,17 @@ fn sort_keys(keys: &[SortKey]) -> String {
 
 /// A name, backquoted when it is not a plain word or is reserved.
 pub fn ident(name: &str) -> String {
-    let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_alphanumeric() || c == '_')
         && !RESERVED.contains(&name);
-    if plain { name.to_owned() } else { format!("`{name}`") }
+    if plain {
+        name.to_owned()
+    } else {
+        format!("`{name}`")
+    }
 }
 
 pub fn string(value: &str) -> String {
@@ -142,7 +164,11 @@ fn strength(e: &Expr) -> u8 {
 }
 
 fn operand(e: &Expr, min: u8) -> String {
-    if strength(e) < min { format!("({})", expr(e)) } else { expr(e) }
+    if strength(e) < min {
+        format!("({})", expr(e))
+    } else {
+        expr(e)
+    }
 }
 
 pub fn expr(e: &Expr) -> String {
@@ -156,17 +182,33 @@ pub fn expr(e: &Expr) -> String {
             // Comparisons do not chain, so both sides must bind tighter;
             // the others are left-associative.
             let (left_min, right_min) = if p == 4 { (5, 5) } else { (p, p + 1) };
-            format!("{} {} {}", operand(left, left_min), op.symbol(), operand(right, right_min))
+            format!(
+                "{} {} {}",
+                operand(left, left_min),
+                op.symbol(),
+                operand(right, right_min)
+            )
         }
         ExprKind::Call { name, args } => {
-            format!("{}({})", ident(&name.name), args.iter().map(expr).collect::<Vec<_>>().join(", "))
+            format!(
+                "{}({})",
+                ident(&name.name),
+                args.iter().map(expr).collect::<Vec<_>>().join(", ")
+            )
         }
-        ExprKind::In { expr: inner, list, negated } => {
+        ExprKind::In {
+            expr: inner,
+            list,
+            negated,
+        } => {
             let values = list.iter().map(expr).collect::<Vec<_>>().join(", ");
             let not = if *negated { "not " } else { "" };
             format!("{} {not}in [{values}]", operand(inner, 5))
         }
-        ExprKind::IsNull { expr: inner, negated } => {
+        ExprKind::IsNull {
+            expr: inner,
+            negated,
+        } => {
             let not = if *negated { "not " } else { "" };
             format!("{} is {not}null", operand(inner, 5))
         }

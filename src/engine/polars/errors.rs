@@ -16,15 +16,27 @@ pub fn describe(error: &PolarsError) -> String {
             std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
             _ => format!("input/output error: {}", first_line(&error.to_string())),
         },
-        PolarsError::ComputeError(_) if detail.contains("could not parse") || detail.contains("conversion") => {
-            format!("a value does not fit its column's type ({})", soften(&detail))
+        PolarsError::ComputeError(_)
+            if detail.contains("could not parse") || detail.contains("conversion") =>
+        {
+            format!(
+                "a value does not fit its column's type ({})",
+                soften(&detail)
+            )
         }
         PolarsError::ComputeError(_) => soften(&detail),
-        PolarsError::InvalidOperation(_) => format!("operation not possible on this data: {}", soften(&detail)),
-        PolarsError::SchemaMismatch(_) | PolarsError::SchemaFieldNotFound(_) => {
-            format!("the data does not have the expected columns: {}", soften(&detail))
+        PolarsError::InvalidOperation(_) => {
+            format!("operation not possible on this data: {}", soften(&detail))
         }
-        PolarsError::ColumnNotFound(_) => format!("column not found in the data: {}", soften(&detail)),
+        PolarsError::SchemaMismatch(_) | PolarsError::SchemaFieldNotFound(_) => {
+            format!(
+                "the data does not have the expected columns: {}",
+                soften(&detail)
+            )
+        }
+        PolarsError::ColumnNotFound(_) => {
+            format!("column not found in the data: {}", soften(&detail))
+        }
         PolarsError::OutOfBounds(_) => format!("value out of range: {}", soften(&detail)),
         PolarsError::Duplicate(_) => format!("duplicate column: {}", soften(&detail)),
         PolarsError::NoData(_) => "the file holds no data".to_owned(),
@@ -44,12 +56,20 @@ fn first_line(message: &str) -> String {
 
 /// Drops Polars' own hints that name its API rather than the language.
 fn soften(detail: &str) -> String {
-    let cut = ["\n", "; consider", " Consider", "\n\nResolved plan", "This error occurred"]
-        .iter()
-        .filter_map(|marker| detail.find(marker))
-        .min()
-        .unwrap_or(detail.len());
-    detail[..cut].trim_end_matches([' ', ':', ',', '.']).to_owned()
+    let cut = [
+        "\n",
+        "; consider",
+        " Consider",
+        "\n\nResolved plan",
+        "This error occurred",
+    ]
+    .iter()
+    .filter_map(|marker| detail.find(marker))
+    .min()
+    .unwrap_or(detail.len());
+    detail[..cut]
+        .trim_end_matches([' ', ':', ',', '.'])
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -67,7 +87,9 @@ mod tests {
 
     #[test]
     fn hints_naming_the_api_are_dropped() {
-        let error = PolarsError::ComputeError("could not parse `x` as dtype i64; consider using infer_schema_length".into());
+        let error = PolarsError::ComputeError(
+            "could not parse `x` as dtype i64; consider using infer_schema_length".into(),
+        );
         let text = describe(&error);
         assert!(text.starts_with("a value does not fit"), "{text}");
         assert!(!text.contains("infer_schema_length"), "{text}");

@@ -1,7 +1,8 @@
 //! Logical expressions to Polars expressions.
 
 use ::polars::prelude::{
-    self as pl, DataType, NULL, NamedFrom, QuantileMethod, RoundMode, Series, coalesce, concat_str, lit, when,
+    self as pl, DataType, NULL, NamedFrom, QuantileMethod, RoundMode, Series, coalesce, concat_str,
+    lit, when,
 };
 
 use crate::plan::functions::{Aggregate, Function};
@@ -20,8 +21,14 @@ pub fn lower(expr: &Expr) -> pl::Expr {
         Expr::StringTest(test, text, pattern) => string_test(*test, lower(text), pattern),
         Expr::Function(function, args) => function_call(*function, args),
         Expr::Aggregate(aggregate, args) => aggregate_call(*aggregate, args),
-        Expr::If(condition, then, otherwise) => when(lower(condition)).then(lower(then)).otherwise(lower(otherwise)),
-        Expr::InList { expr, values, negated } => {
+        Expr::If(condition, then, otherwise) => when(lower(condition))
+            .then(lower(then))
+            .otherwise(lower(otherwise)),
+        Expr::InList {
+            expr,
+            values,
+            negated,
+        } => {
             let test = lower(expr).is_in(lit(list_series(values)).implode(false), false);
             if *negated { test.not() } else { test }
         }
@@ -60,14 +67,41 @@ fn list_series(values: &[Value]) -> Series {
         return Series::new(name, floats);
     }
     if values.iter().any(|v| matches!(v, Value::Int(_))) {
-        let ints: Vec<Option<i64>> = values.iter().map(|v| if let Value::Int(n) = v { Some(*n) } else { None }).collect();
+        let ints: Vec<Option<i64>> = values
+            .iter()
+            .map(|v| {
+                if let Value::Int(n) = v {
+                    Some(*n)
+                } else {
+                    None
+                }
+            })
+            .collect();
         return Series::new(name, ints);
     }
     if values.iter().any(|v| matches!(v, Value::Bool(_))) {
-        let bools: Vec<Option<bool>> = values.iter().map(|v| if let Value::Bool(b) = v { Some(*b) } else { None }).collect();
+        let bools: Vec<Option<bool>> = values
+            .iter()
+            .map(|v| {
+                if let Value::Bool(b) = v {
+                    Some(*b)
+                } else {
+                    None
+                }
+            })
+            .collect();
         return Series::new(name, bools);
     }
-    let strings: Vec<Option<&str>> = values.iter().map(|v| if let Value::String(s) = v { Some(s.as_str()) } else { None }).collect();
+    let strings: Vec<Option<&str>> = values
+        .iter()
+        .map(|v| {
+            if let Value::String(s) = v {
+                Some(s.as_str())
+            } else {
+                None
+            }
+        })
+        .collect();
     Series::new(name, strings)
 }
 
@@ -76,8 +110,15 @@ fn binary(op: BinaryOp, l: pl::Expr, r: pl::Expr) -> pl::Expr {
         BinaryOp::Add => l + r,
         BinaryOp::Sub => l - r,
         BinaryOp::Mul => l * r,
-        BinaryOp::Div => l / r,
-        BinaryOp::Rem => l % r,
+        // Division by zero gives null, as in SQL engines, not infinity.
+        BinaryOp::Div | BinaryOp::Rem => {
+            let quotient = if op == BinaryOp::Div {
+                l / r.clone()
+            } else {
+                l % r.clone()
+            };
+            when(r.eq(lit(0))).then(lit(NULL)).otherwise(quotient)
+        }
         BinaryOp::Eq => l.eq(r),
         BinaryOp::NotEq => l.neq(r),
         BinaryOp::Lt => l.lt(r),
@@ -140,7 +181,11 @@ fn function_call(function: Function, args: &[Expr]) -> pl::Expr {
         Function::Replace => arg(0).str().replace_all(arg(1), arg(2), true),
         Function::Substr => {
             let start = (arg(1) - lit(1i64)).cast(DataType::Int64);
-            let length = if args.len() > 2 { arg(2).cast(DataType::UInt64) } else { lit(NULL) };
+            let length = if args.len() > 2 {
+                arg(2).cast(DataType::UInt64)
+            } else {
+                lit(NULL)
+            };
             arg(0).str().slice(start, length)
         }
     }
@@ -153,7 +198,9 @@ fn aggregate_call(aggregate: Aggregate, args: &[Expr]) -> pl::Expr {
         Aggregate::Count => x.count().cast(DataType::Int64),
         Aggregate::CountIf => x.sum().cast(DataType::Int64),
         // SQL's sum of no values is null, Polars' is 0: keep the SQL answer.
-        Aggregate::Sum => when(x.clone().count().eq(lit(0u32))).then(lit(NULL)).otherwise(x.sum()),
+        Aggregate::Sum => when(x.clone().count().eq(lit(0u32)))
+            .then(lit(NULL))
+            .otherwise(x.sum()),
         Aggregate::Avg => x.mean(),
         Aggregate::Min => x.min(),
         Aggregate::Max => x.max(),

@@ -14,15 +14,23 @@ pub type LowerError = String;
 
 pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
     Ok(match plan {
-        Plan::Table { name } => sources.table(name).ok_or_else(|| format!("table `{name}` is not loaded"))?,
+        Plan::Table { name } => sources
+            .table(name)
+            .ok_or_else(|| format!("table `{name}` is not loaded"))?,
         Plan::File { path } => sources.scan(path)?,
         Plan::Filter { input, predicate } => lower(input, sources)?.filter(lower_expr(predicate)),
         Plan::Select { input, columns } => {
-            let exprs: Vec<pl::Expr> = columns.iter().map(|(name, e)| lower_expr(e).alias(name.as_str())).collect();
+            let exprs: Vec<pl::Expr> = columns
+                .iter()
+                .map(|(name, e)| lower_expr(e).alias(name.as_str()))
+                .collect();
             lower(input, sources)?.select(exprs)
         }
         Plan::Derive { input, columns } => {
-            let exprs: Vec<pl::Expr> = columns.iter().map(|(name, e)| lower_expr(e).alias(name.as_str())).collect();
+            let exprs: Vec<pl::Expr> = columns
+                .iter()
+                .map(|(name, e)| lower_expr(e).alias(name.as_str()))
+                .collect();
             lower(input, sources)?.with_columns(exprs)
         }
         Plan::Sort { input, keys } => {
@@ -37,13 +45,23 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
             let n = u32::try_from(*count).unwrap_or(u32::MAX);
             lower(input, sources)?.limit(n.into())
         }
-        Plan::Aggregate { input, keys, aggregates } => {
-            let aggs: Vec<pl::Expr> = aggregates.iter().map(|(name, e)| lower_expr(e).alias(name.as_str())).collect();
+        Plan::Aggregate {
+            input,
+            keys,
+            aggregates,
+        } => {
+            let aggs: Vec<pl::Expr> = aggregates
+                .iter()
+                .map(|(name, e)| lower_expr(e).alias(name.as_str()))
+                .collect();
             let frame = lower(input, sources)?;
             if keys.is_empty() {
                 frame.select(aggs)
             } else {
-                let keys: Vec<pl::Expr> = keys.iter().map(|(name, e)| lower_expr(e).alias(name.as_str())).collect();
+                let keys: Vec<pl::Expr> = keys
+                    .iter()
+                    .map(|(name, e)| lower_expr(e).alias(name.as_str()))
+                    .collect();
                 frame.group_by_stable(keys).agg(aggs)
             }
         }
@@ -55,7 +73,13 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
             };
             lower(input, sources)?.unique_stable_generic(subset, UniqueKeepStrategy::First)
         }
-        Plan::Join { left, right, kind, on, renamed } => {
+        Plan::Join {
+            left,
+            right,
+            kind,
+            on,
+            renamed,
+        } => {
             let how = match kind {
                 JoinKind::Inner => JoinType::Inner,
                 JoinKind::Left => JoinType::Left,
@@ -64,11 +88,31 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
             };
             let mut right = lower(right, sources)?;
             if !renamed.is_empty() {
-                let (old, new): (Vec<&str>, Vec<&str>) = renamed.iter().map(|(o, n)| (o.as_str(), n.as_str())).unzip();
+                let (old, new): (Vec<&str>, Vec<&str>) = renamed
+                    .iter()
+                    .map(|(o, n)| (o.as_str(), n.as_str()))
+                    .unzip();
                 right = right.rename(old, new, true);
             }
+            // Polars folds the right key into the left one. The language
+            // keeps a right key whose name differs (`on server_ip == ip`
+            // still has `ip`), so such keys are joined through a copy that
+            // is folded away instead.
+            let mut right_on: Vec<pl::Expr> = Vec::with_capacity(on.len());
+            let mut copies: Vec<pl::Expr> = Vec::new();
+            for (index, (l, r)) in on.iter().enumerate() {
+                if l == r {
+                    right_on.push(pl::col(r.as_str()));
+                } else {
+                    let copy = format!("__infraql_join_key_{index}");
+                    copies.push(pl::col(r.as_str()).alias(copy.as_str()));
+                    right_on.push(pl::col(copy.as_str()));
+                }
+            }
+            if !copies.is_empty() {
+                right = right.with_columns(copies);
+            }
             let left_on: Vec<pl::Expr> = on.iter().map(|(l, _)| pl::col(l.as_str())).collect();
-            let right_on: Vec<pl::Expr> = on.iter().map(|(_, r)| pl::col(r.as_str())).collect();
             let mut args = JoinArgs::new(how);
             args.coalesce = JoinCoalesce::CoalesceColumns;
             args.maintain_order = MaintainOrderJoin::Left;
@@ -76,9 +120,11 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
         }
         Plan::Union { left, right } => {
             let frames = [lower(left, sources)?, lower(right, sources)?];
-            let args = UnionArgs { to_supertypes: true, ..UnionArgs::default() };
+            let args = UnionArgs {
+                to_supertypes: true,
+                ..UnionArgs::default()
+            };
             concat_lf_diagonal(frames, args).map_err(|e| e.to_string())?
         }
     })
 }
-

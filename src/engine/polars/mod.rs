@@ -44,7 +44,8 @@ impl Engine {
     /// An engine whose tables are the CSV, TSV, Parquet and NDJSON files of
     /// `dir`, each named after its file (without extension).
     pub fn from_dir(dir: &Path) -> Result<Engine, String> {
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
         let mut files: Vec<_> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
@@ -63,7 +64,10 @@ impl Engine {
                 continue;
             };
             if engine.schemas.contains_key(name) {
-                return Err(format!("two files in `{}` would both be table `{name}`", dir.display()));
+                return Err(format!(
+                    "two files in `{}` would both be table `{name}`",
+                    dir.display()
+                ));
             }
             engine.add_file(name, &path.to_string_lossy())?;
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use ::polars::prelude::{
     CsvReadOptions, DataFrame, IntoLazy, LazyCsvReader, LazyFileListReader, LazyFrame,
-    LazyJsonLineReader, PlRefPath, ScanArgsParquet, SerReader, Schema as PolarsSchema,
+    LazyJsonLineReader, PlRefPath, ScanArgsParquet, Schema as PolarsSchema, SerReader,
 };
 
 use super::types::to_dtype;

@@ -49,7 +49,11 @@ pub fn to_schema(schema: &PolarsSchema) -> Result<Schema, String> {
     for (name, dtype) in schema.iter() {
         match to_type(dtype) {
             Some(ty) => columns.push((name.to_string(), ty)),
-            None => return Err(format!("column `{name}` has type {dtype}, which infraql cannot query")),
+            None => {
+                return Err(format!(
+                    "column `{name}` has type {dtype}, which infraql cannot query"
+                ));
+            }
         }
     }
     Ok(Schema::new(columns))

@@ -40,7 +40,12 @@ pub fn unify(a: Type, b: Type) -> Option<Type> {
 }
 
 impl Resolver<'_> {
-    pub(super) fn expr(&mut self, e: &ast::Expr, schema: &Schema, scope: Scope) -> Result<Typed, Reported> {
+    pub(super) fn expr(
+        &mut self,
+        e: &ast::Expr,
+        schema: &Schema,
+        scope: Scope,
+    ) -> Result<Typed, Reported> {
         self.expr_in(e, schema, scope, false)
     }
 
@@ -49,7 +54,13 @@ impl Resolver<'_> {
         Reported
     }
 
-    fn expr_in(&mut self, e: &ast::Expr, schema: &Schema, scope: Scope, in_aggregate: bool) -> Result<Typed, Reported> {
+    fn expr_in(
+        &mut self,
+        e: &ast::Expr,
+        schema: &Schema,
+        scope: Scope,
+        in_aggregate: bool,
+    ) -> Result<Typed, Reported> {
         match &e.kind {
             ExprKind::Column(name) => self.column(name, e.span, schema, scope, in_aggregate),
             ExprKind::Literal(literal) => {
@@ -60,7 +71,9 @@ impl Resolver<'_> {
             ExprKind::Unary(op, inner) => {
                 let (inner_expr, ty) = self.expr_in(inner, schema, scope, in_aggregate)?;
                 match op {
-                    ast::UnaryOp::Neg if ty.is_numeric() => Ok((Expr::Unary(UnaryOp::Neg, Box::new(inner_expr)), ty)),
+                    ast::UnaryOp::Neg if ty.is_numeric() => {
+                        Ok((Expr::Unary(UnaryOp::Neg, Box::new(inner_expr)), ty))
+                    }
                     ast::UnaryOp::Neg => Err(self.report(
                         Diagnostic::at(format!("cannot negate {}", ty.with_article()), inner.span)
                             .with_label(format!("this is {}, not a number", ty.with_article())),
@@ -69,8 +82,14 @@ impl Resolver<'_> {
                         Ok((Expr::Unary(UnaryOp::Not, Box::new(inner_expr)), Type::Bool))
                     }
                     ast::UnaryOp::Not => Err(self.report(
-                        Diagnostic::at(format!("`not` needs a true/false value, found {}", ty.with_article()), inner.span)
-                            .with_label(format!("this is {}", ty.with_article())),
+                        Diagnostic::at(
+                            format!(
+                                "`not` needs a true/false value, found {}",
+                                ty.with_article()
+                            ),
+                            inner.span,
+                        )
+                        .with_label(format!("this is {}", ty.with_article())),
                     )),
                 }
             }
@@ -80,8 +99,14 @@ impl Resolver<'_> {
                 let (l, r) = (l?, r?);
                 self.binary(*op, l, r, left, right, e.span)
             }
-            ExprKind::Call { name, args } => self.call(name, args, e.span, schema, scope, in_aggregate),
-            ExprKind::In { expr, list, negated } => {
+            ExprKind::Call { name, args } => {
+                self.call(name, args, e.span, schema, scope, in_aggregate)
+            }
+            ExprKind::In {
+                expr,
+                list,
+                negated,
+            } => {
                 let (inner, ty) = self.expr_in(expr, schema, scope, in_aggregate)?;
                 let mut values = Vec::with_capacity(list.len());
                 for item in list {
@@ -94,25 +119,57 @@ impl Resolver<'_> {
                     let value = literal_value(literal);
                     if unify(ty, value.ty()).is_none() || !comparable(ty, value.ty()) {
                         return Err(self.report(
-                            Diagnostic::at(format!("cannot compare {} with {}", ty.with_article(), value.ty().with_article()), item.span)
-                                .with_label(format!("this is {}", value.ty().with_article()))
-                                .with_help(format!("`{}` is {}", crate::syntax::print::expr(expr), ty.with_article())),
+                            Diagnostic::at(
+                                format!(
+                                    "cannot compare {} with {}",
+                                    ty.with_article(),
+                                    value.ty().with_article()
+                                ),
+                                item.span,
+                            )
+                            .with_label(format!("this is {}", value.ty().with_article()))
+                            .with_help(format!(
+                                "`{}` is {}",
+                                crate::syntax::print::expr(expr),
+                                ty.with_article()
+                            )),
                         ));
                     }
                     values.push(value);
                 }
-                Ok((Expr::InList { expr: Box::new(inner), values, negated: *negated }, Type::Bool))
+                Ok((
+                    Expr::InList {
+                        expr: Box::new(inner),
+                        values,
+                        negated: *negated,
+                    },
+                    Type::Bool,
+                ))
             }
             ExprKind::IsNull { expr, negated } => {
                 let (inner, _) = self.expr_in(expr, schema, scope, in_aggregate)?;
-                Ok((Expr::IsNull { expr: Box::new(inner), negated: *negated }, Type::Bool))
+                Ok((
+                    Expr::IsNull {
+                        expr: Box::new(inner),
+                        negated: *negated,
+                    },
+                    Type::Bool,
+                ))
             }
         }
     }
 
-    fn column(&mut self, name: &str, span: Span, schema: &Schema, scope: Scope, in_aggregate: bool) -> Result<Typed, Reported> {
+    fn column(
+        &mut self,
+        name: &str,
+        span: Span,
+        schema: &Schema,
+        scope: Scope,
+        in_aggregate: bool,
+    ) -> Result<Typed, Reported> {
         let Some(column) = schema.get(name) else {
-            let mut diagnostic = Diagnostic::at(format!("unknown column `{name}`"), span).with_label("no such column here");
+            let mut diagnostic = Diagnostic::at(format!("unknown column `{name}`"), span)
+                .with_label("no such column here");
             diagnostic = match did_you_mean(name, schema.names()) {
                 Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
                 None => diagnostic.with_help(format!("columns here: {}", column_list(schema))),
@@ -123,7 +180,10 @@ impl Resolver<'_> {
             if !in_aggregate {
                 if keys.contains(name) {
                     // A key is constant within its group.
-                    return Ok((Expr::Aggregate(Aggregate::First, vec![Expr::column(name)]), column.ty));
+                    return Ok((
+                        Expr::Aggregate(Aggregate::First, vec![Expr::column(name)]),
+                        column.ty,
+                    ));
                 }
                 return Err(self.report(
                     Diagnostic::at(format!("column `{name}` must be inside an aggregate here"), span)
@@ -135,7 +195,15 @@ impl Resolver<'_> {
         Ok((Expr::column(name), column.ty))
     }
 
-    fn binary(&mut self, op: ast::BinaryOp, l: Typed, r: Typed, left: &ast::Expr, right: &ast::Expr, span: Span) -> Result<Typed, Reported> {
+    fn binary(
+        &mut self,
+        op: ast::BinaryOp,
+        l: Typed,
+        r: Typed,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        span: Span,
+    ) -> Result<Typed, Reported> {
         use ast::BinaryOp as B;
         let ((le, lt), (re, rt)) = (l, r);
         let symbol = op.symbol();
@@ -144,19 +212,32 @@ impl Resolver<'_> {
                 for (side, ty) in [(left, lt), (right, rt)] {
                     if !matches!(ty, Type::Bool | Type::Null) {
                         return Err(self.report(
-                            Diagnostic::at(format!("`{symbol}` needs true/false values, found {}", ty.with_article()), side.span)
-                                .with_label(format!("this is {}", ty.with_article())),
+                            Diagnostic::at(
+                                format!(
+                                    "`{symbol}` needs true/false values, found {}",
+                                    ty.with_article()
+                                ),
+                                side.span,
+                            )
+                            .with_label(format!("this is {}", ty.with_article())),
                         ));
                     }
                 }
-                let op = if op == B::And { BinaryOp::And } else { BinaryOp::Or };
+                let op = if op == B::And {
+                    BinaryOp::And
+                } else {
+                    BinaryOp::Or
+                };
                 Ok((Expr::Binary(op, Box::new(le), Box::new(re)), Type::Bool))
             }
             B::Add | B::Sub | B::Mul | B::Div | B::Rem => {
                 for (side, ty) in [(left, lt), (right, rt)] {
                     if !ty.is_numeric() {
-                        let mut d = Diagnostic::at(format!("`{symbol}` needs numbers, found {}", ty.with_article()), side.span)
-                            .with_label(format!("this is {}", ty.with_article()));
+                        let mut d = Diagnostic::at(
+                            format!("`{symbol}` needs numbers, found {}", ty.with_article()),
+                            side.span,
+                        )
+                        .with_label(format!("this is {}", ty.with_article()));
                         if op == B::Add && ty == Type::String {
                             d = d.with_help("to join text use concat(a, b)");
                         }
@@ -178,19 +259,49 @@ impl Resolver<'_> {
                 Ok((Expr::Binary(plan_op, Box::new(le), Box::new(re)), ty))
             }
             B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq => {
-                if let Some(null_side) = [left, right].into_iter().find(|s| matches!(s.kind, ExprKind::Literal(Literal::Null))) {
-                    let test = if op == B::NotEq { "is not null" } else { "is null" };
+                if let Some(null_side) = [left, right]
+                    .into_iter()
+                    .find(|s| matches!(s.kind, ExprKind::Literal(Literal::Null)))
+                {
+                    let test = if op == B::NotEq {
+                        "is not null"
+                    } else {
+                        "is null"
+                    };
                     return Err(self.report(
-                        Diagnostic::at(format!("comparing with null with `{symbol}` is never true"), null_side.span)
-                            .with_label("null here")
-                            .with_help(format!("use `{} {test}`", crate::syntax::print::expr(if null_side == left { right } else { left }))),
+                        Diagnostic::at(
+                            format!("comparing with null with `{symbol}` is never true"),
+                            null_side.span,
+                        )
+                        .with_label("null here")
+                        .with_help(format!(
+                            "use `{} {test}`",
+                            crate::syntax::print::expr(if null_side == left {
+                                right
+                            } else {
+                                left
+                            })
+                        )),
                     ));
                 }
                 if !comparable(lt, rt) {
                     return Err(self.report(
-                        Diagnostic::at(format!("cannot compare {} with {}", lt.with_article(), rt.with_article()), span)
-                            .with_label(format!("{lt} {symbol} {rt}"))
-                            .with_help(format!("`{}` is {} and `{}` is {}", crate::syntax::print::expr(left), lt.with_article(), crate::syntax::print::expr(right), rt.with_article())),
+                        Diagnostic::at(
+                            format!(
+                                "cannot compare {} with {}",
+                                lt.with_article(),
+                                rt.with_article()
+                            ),
+                            span,
+                        )
+                        .with_label(format!("{lt} {symbol} {rt}"))
+                        .with_help(format!(
+                            "`{}` is {} and `{}` is {}",
+                            crate::syntax::print::expr(left),
+                            lt.with_article(),
+                            crate::syntax::print::expr(right),
+                            rt.with_article()
+                        )),
                     ));
                 }
                 let ordering = !matches!(op, B::Eq | B::NotEq);
@@ -208,14 +319,23 @@ impl Resolver<'_> {
                     B::Gt => BinaryOp::Gt,
                     _ => BinaryOp::GtEq,
                 };
-                Ok((Expr::Binary(plan_op, Box::new(le), Box::new(re)), Type::Bool))
+                Ok((
+                    Expr::Binary(plan_op, Box::new(le), Box::new(re)),
+                    Type::Bool,
+                ))
             }
             B::Contains | B::StartsWith | B::EndsWith | B::Like | B::Matches => {
                 for (side, ty, role) in [(left, lt, "text"), (right, rt, "pattern")] {
                     if !matches!(ty, Type::String | Type::Null) {
                         return Err(self.report(
-                            Diagnostic::at(format!("`{symbol}` needs a string {role}, found {}", ty.with_article()), side.span)
-                                .with_label(format!("this is {}", ty.with_article())),
+                            Diagnostic::at(
+                                format!(
+                                    "`{symbol}` needs a string {role}, found {}",
+                                    ty.with_article()
+                                ),
+                                side.span,
+                            )
+                            .with_label(format!("this is {}", ty.with_article())),
                         ));
                     }
                 }
@@ -229,28 +349,49 @@ impl Resolver<'_> {
                 if matches!(test, StringTest::Like | StringTest::Matches) {
                     let ExprKind::Literal(Literal::String(pattern)) = &right.kind else {
                         return Err(self.report(
-                            Diagnostic::at(format!("the pattern of `{symbol}` must be a string in quotes"), right.span)
-                                .with_label("not a string literal"),
+                            Diagnostic::at(
+                                format!("the pattern of `{symbol}` must be a string in quotes"),
+                                right.span,
+                            )
+                            .with_label("not a string literal"),
                         ));
                     };
                     if test == StringTest::Matches {
                         if let Err(e) = regex::Regex::new(pattern) {
                             let detail = e.to_string();
-                            let last = detail.lines().last().unwrap_or("invalid pattern").trim().to_owned();
+                            let last = detail
+                                .lines()
+                                .last()
+                                .unwrap_or("invalid pattern")
+                                .trim()
+                                .to_owned();
                             return Err(self.report(
-                                Diagnostic::at("invalid regular expression", right.span).with_label(last),
+                                Diagnostic::at("invalid regular expression", right.span)
+                                    .with_label(last),
                             ));
                         }
                     }
                 }
-                Ok((Expr::StringTest(test, Box::new(le), Box::new(re)), Type::Bool))
+                Ok((
+                    Expr::StringTest(test, Box::new(le), Box::new(re)),
+                    Type::Bool,
+                ))
             }
         }
     }
 
-    fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], span: Span, schema: &Schema, scope: Scope, in_aggregate: bool) -> Result<Typed, Reported> {
+    fn call(
+        &mut self,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        schema: &Schema,
+        scope: Scope,
+        in_aggregate: bool,
+    ) -> Result<Typed, Reported> {
         let Some(info) = functions::lookup(&name.name) else {
-            let mut d = Diagnostic::at(format!("unknown function `{}`", name.name), name.span).with_label("no such function");
+            let mut d = Diagnostic::at(format!("unknown function `{}`", name.name), name.span)
+                .with_label("no such function");
             if let Some(close) = did_you_mean(&name.name, functions::names()) {
                 d = d.with_help(format!("did you mean `{close}`?"));
             } else if schema.contains(&name.name) {
@@ -262,8 +403,11 @@ impl Resolver<'_> {
             Callable::Aggregate(aggregate) => {
                 if in_aggregate {
                     return Err(self.report(
-                        Diagnostic::at(format!("aggregate `{}` inside another aggregate", name.name), name.span)
-                            .with_label("aggregates cannot nest"),
+                        Diagnostic::at(
+                            format!("aggregate `{}` inside another aggregate", name.name),
+                            name.span,
+                        )
+                        .with_label("aggregates cannot nest"),
                     ));
                 }
                 if let Scope::Row = scope {
@@ -294,27 +438,51 @@ impl Resolver<'_> {
                 let resolved = self.arguments(args, schema, scope, in_aggregate)?;
                 self.arity(info.usage, args.len(), 3, 3, span)?;
                 let mut it = resolved.into_iter();
-                let (Some((c, ct)), Some((a, at)), Some((b, bt))) = (it.next(), it.next(), it.next()) else {
+                let (Some((c, ct)), Some((a, at)), Some((b, bt))) =
+                    (it.next(), it.next(), it.next())
+                else {
                     return Err(Reported);
                 };
                 if !matches!(ct, Type::Bool | Type::Null) {
                     return Err(self.report(
-                        Diagnostic::at(format!("the condition of `if` must be true/false, found {}", ct.with_article()), args[0].span)
-                            .with_label(format!("this is {}", ct.with_article())),
+                        Diagnostic::at(
+                            format!(
+                                "the condition of `if` must be true/false, found {}",
+                                ct.with_article()
+                            ),
+                            args[0].span,
+                        )
+                        .with_label(format!("this is {}", ct.with_article())),
                     ));
                 }
                 let Some(ty) = unify(at, bt) else {
                     return Err(self.report(
-                        Diagnostic::at(format!("the branches of `if` differ in type: {at} and {bt}"), args[1].span.to(args[2].span))
-                            .with_label("both branches must give the same type"),
+                        Diagnostic::at(
+                            format!("the branches of `if` differ in type: {at} and {bt}"),
+                            args[1].span.to(args[2].span),
+                        )
+                        .with_label("both branches must give the same type"),
                     ));
                 };
-                Ok((Expr::If(Box::new(c), Box::new(cast_to(a, at, ty)), Box::new(cast_to(b, bt, ty))), ty))
+                Ok((
+                    Expr::If(
+                        Box::new(c),
+                        Box::new(cast_to(a, at, ty)),
+                        Box::new(cast_to(b, bt, ty)),
+                    ),
+                    ty,
+                ))
             }
         }
     }
 
-    fn arguments(&mut self, args: &[ast::Expr], schema: &Schema, scope: Scope, in_aggregate: bool) -> Result<Vec<Typed>, Reported> {
+    fn arguments(
+        &mut self,
+        args: &[ast::Expr],
+        schema: &Schema,
+        scope: Scope,
+        in_aggregate: bool,
+    ) -> Result<Vec<Typed>, Reported> {
         let mut resolved = Vec::with_capacity(args.len());
         let mut failed = false;
         for arg in args {
@@ -326,7 +494,14 @@ impl Resolver<'_> {
         if failed { Err(Reported) } else { Ok(resolved) }
     }
 
-    fn arity(&mut self, usage: &str, got: usize, min: usize, max: usize, span: Span) -> Result<(), Reported> {
+    fn arity(
+        &mut self,
+        usage: &str,
+        got: usize,
+        min: usize,
+        max: usize,
+        span: Span,
+    ) -> Result<(), Reported> {
         if (min..=max).contains(&got) {
             return Ok(());
         }
@@ -336,23 +511,47 @@ impl Resolver<'_> {
             (a, b) => format!("{a} to {b} arguments"),
         };
         Err(self.report(
-            Diagnostic::at(format!("wrong number of arguments: expected {wanted}, found {got}"), span)
-                .with_label("here")
-                .with_help(format!("usage: {usage}")),
+            Diagnostic::at(
+                format!("wrong number of arguments: expected {wanted}, found {got}"),
+                span,
+            )
+            .with_label("here")
+            .with_help(format!("usage: {usage}")),
         ))
     }
 
-    fn expect_type(&mut self, arg: &ast::Expr, ty: Type, ok: impl Fn(Type) -> bool, what: &str, function: &str) -> Result<(), Reported> {
+    fn expect_type(
+        &mut self,
+        arg: &ast::Expr,
+        ty: Type,
+        ok: impl Fn(Type) -> bool,
+        what: &str,
+        function: &str,
+    ) -> Result<(), Reported> {
         if ok(ty) {
             return Ok(());
         }
         let shown = crate::syntax::print::expr(arg);
         Err(self.report(
-            Diagnostic::at(format!("`{function}` needs {what}, `{shown}` is {}", ty.with_article()), arg.span).with_label(format!("this is {}", ty.with_article())),
+            Diagnostic::at(
+                format!(
+                    "`{function}` needs {what}, `{shown}` is {}",
+                    ty.with_article()
+                ),
+                arg.span,
+            )
+            .with_label(format!("this is {}", ty.with_article())),
         ))
     }
 
-    fn aggregate(&mut self, aggregate: Aggregate, usage: &str, mut args: Vec<Typed>, raw: &[ast::Expr], span: Span) -> Result<Typed, Reported> {
+    fn aggregate(
+        &mut self,
+        aggregate: Aggregate,
+        usage: &str,
+        mut args: Vec<Typed>,
+        raw: &[ast::Expr],
+        span: Span,
+    ) -> Result<Typed, Reported> {
         let name = aggregate.name();
         if aggregate == Aggregate::Count && args.is_empty() {
             return Ok((Expr::Aggregate(Aggregate::CountRows, Vec::new()), Type::Int));
@@ -372,35 +571,71 @@ impl Resolver<'_> {
             };
             let (x, ty) = args.swap_remove(0);
             self.expect_type(&raw[0], ty, Type::is_numeric, "a number", name)?;
-            return Ok((Expr::Aggregate(aggregate, vec![x.cast(Type::Float), Expr::Literal(Value::Float(q))]), Type::Float));
+            return Ok((
+                Expr::Aggregate(
+                    aggregate,
+                    vec![x.cast(Type::Float), Expr::Literal(Value::Float(q))],
+                ),
+                Type::Float,
+            ));
         }
         self.arity(usage, args.len(), 1, 1, span)?;
         let (x, ty) = args.swap_remove(0);
         let result = match aggregate {
             Aggregate::Count | Aggregate::CountDistinct => Type::Int,
             Aggregate::CountIf => {
-                self.expect_type(&raw[0], ty, |t| matches!(t, Type::Bool | Type::Null), "a true/false condition", name)?;
+                self.expect_type(
+                    &raw[0],
+                    ty,
+                    |t| matches!(t, Type::Bool | Type::Null),
+                    "a true/false condition",
+                    name,
+                )?;
                 Type::Int
             }
             Aggregate::Sum => {
                 self.expect_type(&raw[0], ty, Type::is_numeric, "a number", name)?;
-                if ty == Type::Float { Type::Float } else { Type::Int }
+                if ty == Type::Float {
+                    Type::Float
+                } else {
+                    Type::Int
+                }
             }
             Aggregate::Avg | Aggregate::Median | Aggregate::Std => {
                 self.expect_type(&raw[0], ty, Type::is_numeric, "a number", name)?;
                 Type::Float
             }
             Aggregate::Min | Aggregate::Max => {
-                self.expect_type(&raw[0], ty, Type::is_ordered, "values that can be ordered", name)?;
+                self.expect_type(
+                    &raw[0],
+                    ty,
+                    Type::is_ordered,
+                    "values that can be ordered",
+                    name,
+                )?;
                 ty
             }
             _ => ty,
         };
-        let x = if matches!(aggregate, Aggregate::Avg | Aggregate::Median | Aggregate::Std) { x.cast(Type::Float) } else { x };
+        let x = if matches!(
+            aggregate,
+            Aggregate::Avg | Aggregate::Median | Aggregate::Std
+        ) {
+            x.cast(Type::Float)
+        } else {
+            x
+        };
         Ok((Expr::Aggregate(aggregate, vec![x]), result))
     }
 
-    fn scalar(&mut self, function: Function, usage: &str, args: Vec<Typed>, raw: &[ast::Expr], span: Span) -> Result<Typed, Reported> {
+    fn scalar(
+        &mut self,
+        function: Function,
+        usage: &str,
+        args: Vec<Typed>,
+        raw: &[ast::Expr],
+        span: Span,
+    ) -> Result<Typed, Reported> {
         let name = crate::plan::functions::FUNCTIONS
             .iter()
             .find(|f| f.callable == Callable::Scalar(function))
@@ -412,7 +647,11 @@ impl Resolver<'_> {
             Function::Lower | Function::Upper | Function::Len => {
                 self.arity(usage, exprs.len(), 1, 1, span)?;
                 self.expect_type(&raw[0], types[0], string, "text", name)?;
-                if function == Function::Len { Type::Int } else { Type::String }
+                if function == Function::Len {
+                    Type::Int
+                } else {
+                    Type::String
+                }
             }
             Function::Abs => {
                 self.arity(usage, exprs.len(), 1, 1, span)?;
@@ -425,8 +664,11 @@ impl Resolver<'_> {
                 if let Some(digits) = raw.get(1) {
                     if !matches!(digits.kind, ExprKind::Literal(Literal::Int(0..=15))) {
                         return Err(self.report(
-                            Diagnostic::at("the digits of `round` must be a whole number from 0 to 15", digits.span)
-                                .with_label("expected e.g. 2"),
+                            Diagnostic::at(
+                                "the digits of `round` must be a whole number from 0 to 15",
+                                digits.span,
+                            )
+                            .with_label("expected e.g. 2"),
                         ));
                     }
                 }
@@ -440,13 +682,20 @@ impl Resolver<'_> {
                         Some(u) => ty = u,
                         None => {
                             return Err(self.report(
-                                Diagnostic::at(format!("`coalesce` arguments differ in type: {ty} and {t}"), arg.span)
-                                    .with_label(format!("this is {}", t.with_article())),
+                                Diagnostic::at(
+                                    format!("`coalesce` arguments differ in type: {ty} and {t}"),
+                                    arg.span,
+                                )
+                                .with_label(format!("this is {}", t.with_article())),
                             ));
                         }
                     }
                 }
-                let exprs = exprs.into_iter().zip(types).map(|(e, t)| cast_to(e, t, ty)).collect();
+                let exprs = exprs
+                    .into_iter()
+                    .zip(types)
+                    .map(|(e, t)| cast_to(e, t, ty))
+                    .collect();
                 return Ok((Expr::Function(function, exprs), ty));
             }
             Function::Concat => {
@@ -454,7 +703,13 @@ impl Resolver<'_> {
                 let exprs = exprs
                     .into_iter()
                     .zip(types)
-                    .map(|(e, t)| if t == Type::String { e } else { e.cast(Type::String) })
+                    .map(|(e, t)| {
+                        if t == Type::String {
+                            e
+                        } else {
+                            e.cast(Type::String)
+                        }
+                    })
                     .collect();
                 return Ok((Expr::Function(function, exprs), Type::String));
             }
@@ -474,7 +729,8 @@ impl Resolver<'_> {
                 if let ExprKind::Literal(Literal::Int(start)) = raw[1].kind {
                     if start < 1 {
                         return Err(self.report(
-                            Diagnostic::at("`substr` counts from 1", raw[1].span).with_label("the first character is 1"),
+                            Diagnostic::at("`substr` counts from 1", raw[1].span)
+                                .with_label("the first character is 1"),
                         ));
                     }
                 }
@@ -491,11 +747,19 @@ pub fn comparable(a: Type, b: Type) -> bool {
 }
 
 fn arithmetic_type(a: Type, b: Type) -> Type {
-    if a == Type::Float || b == Type::Float { Type::Float } else { Type::Int }
+    if a == Type::Float || b == Type::Float {
+        Type::Float
+    } else {
+        Type::Int
+    }
 }
 
 fn cast_to(expr: Expr, from: Type, to: Type) -> Expr {
-    if from == to || from == Type::Null { expr } else { expr.cast(to) }
+    if from == to || from == Type::Null {
+        expr
+    } else {
+        expr.cast(to)
+    }
 }
 
 pub fn literal_value(literal: &Literal) -> Value {

@@ -11,8 +11,8 @@ mod expr;
 
 use std::collections::{HashMap, HashSet};
 
-pub use expr::{column_list, unify};
 use expr::{Reported, Scope};
+pub use expr::{column_list, unify};
 
 use super::logical::{Expr, JoinKind, Plan, Query, SortKey};
 use super::schema::{Column, Schema};
@@ -74,23 +74,37 @@ pub fn resolve(
                             resolver.errors.push(
                                 Diagnostic::at("`export` cannot be used in a `let`", span)
                                     .with_label("a let only names a pipeline")
-                                    .with_help(format!("export where it is used: {} | export \"…\"", name.name)),
+                                    .with_help(format!(
+                                        "export where it is used: {} | export \"…\"",
+                                        name.name
+                                    )),
                             );
                         }
                         resolver.broken.remove(&name.name);
-                        resolver.bindings.insert(name.name.clone(), Binding { plan, schema });
+                        resolver
+                            .bindings
+                            .insert(name.name.clone(), Binding { plan, schema });
                     }
                     Err(Reported) => {
                         resolver.broken.insert(name.name.clone());
                         resolver.bindings.remove(&name.name);
                     }
                 }
-                steps.push(Step::Let { name: name.name.clone() });
+                steps.push(Step::Let {
+                    name: name.name.clone(),
+                });
             }
             StatementKind::Query(pipeline) => {
                 if let Ok((plan, schema, export)) = resolver.pipeline(pipeline) {
                     let export = export.map(|(path, _)| path);
-                    steps.push(Step::Run { query: Query { plan, schema, export }, span: statement.span });
+                    steps.push(Step::Run {
+                        query: Query {
+                            plan,
+                            schema,
+                            export,
+                        },
+                        span: statement.span,
+                    });
                 }
             }
         }
@@ -132,7 +146,8 @@ impl Resolver<'_> {
                     return Err(Reported);
                 }
                 if let Err(message) = Format::from_path(&path.value) {
-                    self.errors.push(Diagnostic::at(message, path.span).with_label("unknown file type"));
+                    self.errors
+                        .push(Diagnostic::at(message, path.span).with_label("unknown file type"));
                     return Err(Reported);
                 }
                 export = Some((path.value.clone(), path.span));
@@ -153,12 +168,18 @@ impl Resolver<'_> {
                     return Err(Reported);
                 }
                 if let Some(schema) = self.catalog.table(&name.name) {
-                    return Ok((Plan::Table { name: name.name.clone() }, schema));
+                    return Ok((
+                        Plan::Table {
+                            name: name.name.clone(),
+                        },
+                        schema,
+                    ));
                 }
                 let mut known = self.catalog.table_names();
                 known.extend(self.bindings.keys().cloned());
                 known.sort();
-                let mut d = Diagnostic::at(format!("unknown table `{}`", name.name), name.span).with_label("no such table");
+                let mut d = Diagnostic::at(format!("unknown table `{}`", name.name), name.span)
+                    .with_label("no such table");
                 d = match did_you_mean(&name.name, known.iter().map(String::as_str)) {
                     Some(close) => d.with_help(format!("did you mean `{close}`?")),
                     None => d.with_help(format!("tables: {}", known.join(", "))),
@@ -167,9 +188,15 @@ impl Resolver<'_> {
                 Err(Reported)
             }
             SourceKind::File(path) => match self.catalog.file(&path.value) {
-                Ok(schema) => Ok((Plan::File { path: path.value.clone() }, schema)),
+                Ok(schema) => Ok((
+                    Plan::File {
+                        path: path.value.clone(),
+                    },
+                    schema,
+                )),
                 Err(message) => {
-                    self.errors.push(Diagnostic::at(message, path.span).with_label("cannot read this"));
+                    self.errors
+                        .push(Diagnostic::at(message, path.span).with_label("cannot read this"));
                     Err(Reported)
                 }
             },
@@ -187,16 +214,27 @@ impl Resolver<'_> {
         }
     }
 
-    fn operator(&mut self, op: &ast::Operator, input: Plan, schema: Schema) -> Result<(Plan, Schema), Reported> {
+    fn operator(
+        &mut self,
+        op: &ast::Operator,
+        input: Plan,
+        schema: Schema,
+    ) -> Result<(Plan, Schema), Reported> {
         let input = Box::new(input);
         match &op.kind {
             OperatorKind::Where(condition) => {
                 let (predicate, ty) = self.expr(condition, &schema, Scope::Row)?;
                 if !matches!(ty, Type::Bool | Type::Null) {
                     self.errors.push(
-                        Diagnostic::at(format!("`where` needs a true/false condition, this is {}", ty.with_article()), condition.span)
-                            .with_label(format!("this is {}", ty.with_article()))
-                            .with_help("compare it with something, e.g. where x > 0"),
+                        Diagnostic::at(
+                            format!(
+                                "`where` needs a true/false condition, this is {}",
+                                ty.with_article()
+                            ),
+                            condition.span,
+                        )
+                        .with_label(format!("this is {}", ty.with_article()))
+                        .with_help("compare it with something, e.g. where x > 0"),
                     );
                     return Err(Reported);
                 }
@@ -205,7 +243,10 @@ impl Resolver<'_> {
             OperatorKind::Select(items) => {
                 let columns = self.items(items, &schema, Scope::Row)?;
                 let out = schema_of(&columns);
-                let columns = columns.into_iter().map(|(name, expr, _)| (name, expr)).collect();
+                let columns = columns
+                    .into_iter()
+                    .map(|(name, expr, _)| (name, expr))
+                    .collect();
                 Ok((Plan::Select { input, columns }, out))
             }
             OperatorKind::Derive(items) => self.derive(items, input, schema),
@@ -219,12 +260,23 @@ impl Resolver<'_> {
                 if drop.len() < names.len() {
                     return Err(Reported);
                 }
-                let kept: Vec<Column> = schema.columns.iter().filter(|c| !drop.contains(c.name.as_str())).cloned().collect();
+                let kept: Vec<Column> = schema
+                    .columns
+                    .iter()
+                    .filter(|c| !drop.contains(c.name.as_str()))
+                    .cloned()
+                    .collect();
                 if kept.is_empty() {
-                    self.errors.push(Diagnostic::at("`drop` would remove every column", op.span).with_label("nothing left"));
+                    self.errors.push(
+                        Diagnostic::at("`drop` would remove every column", op.span)
+                            .with_label("nothing left"),
+                    );
                     return Err(Reported);
                 }
-                let columns = kept.iter().map(|c| (c.name.clone(), Expr::column(&c.name))).collect();
+                let columns = kept
+                    .iter()
+                    .map(|c| (c.name.clone(), Expr::column(&c.name)))
+                    .collect();
                 Ok((Plan::Select { input, columns }, Schema { columns: kept }))
             }
             OperatorKind::Rename(pairs) => self.rename(pairs, input, schema),
@@ -232,22 +284,49 @@ impl Resolver<'_> {
                 let keys = self.sort_keys(keys, &schema, false)?;
                 Ok((Plan::Sort { input, keys }, schema))
             }
-            OperatorKind::Take(count) => Ok((Plan::Limit { input, count: count.value }, schema)),
+            OperatorKind::Take(count) => Ok((
+                Plan::Limit {
+                    input,
+                    count: count.value,
+                },
+                schema,
+            )),
             OperatorKind::Top { count, keys } => {
                 let keys = self.sort_keys(keys, &schema, true)?;
                 let sorted = Plan::Sort { input, keys };
-                Ok((Plan::Limit { input: Box::new(sorted), count: count.value }, schema))
+                Ok((
+                    Plan::Limit {
+                        input: Box::new(sorted),
+                        count: count.value,
+                    },
+                    schema,
+                ))
             }
-            OperatorKind::Group { keys, aggregates } => self.group(keys, aggregates, input, &schema),
+            OperatorKind::Group { keys, aggregates } => {
+                self.group(keys, aggregates, input, &schema)
+            }
             OperatorKind::Agg(aggregates) => self.group(&[], aggregates, input, &schema),
             OperatorKind::Count => {
                 let count = Expr::Aggregate(super::functions::Aggregate::CountRows, Vec::new());
                 let out = Schema::new([("count".to_owned(), Type::Int)]);
-                Ok((Plan::Aggregate { input, keys: Vec::new(), aggregates: vec![("count".to_owned(), count)] }, out))
+                Ok((
+                    Plan::Aggregate {
+                        input,
+                        keys: Vec::new(),
+                        aggregates: vec![("count".to_owned(), count)],
+                    },
+                    out,
+                ))
             }
             OperatorKind::Distinct(names) => {
                 if names.is_empty() {
-                    return Ok((Plan::Distinct { input, columns: Vec::new() }, schema));
+                    return Ok((
+                        Plan::Distinct {
+                            input,
+                            columns: Vec::new(),
+                        },
+                        schema,
+                    ));
                 }
                 let mut columns = Vec::new();
                 let mut seen = HashSet::new();
@@ -260,11 +339,26 @@ impl Resolver<'_> {
                     return Err(Reported);
                 }
                 let out = Schema {
-                    columns: columns.iter().filter_map(|n| schema.get(n).cloned()).collect(),
+                    columns: columns
+                        .iter()
+                        .filter_map(|n| schema.get(n).cloned())
+                        .collect(),
                 };
-                let select = columns.iter().map(|n| (n.clone(), Expr::column(n))).collect();
-                let projected = Plan::Select { input, columns: select };
-                Ok((Plan::Distinct { input: Box::new(projected), columns: Vec::new() }, out))
+                let select = columns
+                    .iter()
+                    .map(|n| (n.clone(), Expr::column(n)))
+                    .collect();
+                let projected = Plan::Select {
+                    input,
+                    columns: select,
+                };
+                Ok((
+                    Plan::Distinct {
+                        input: Box::new(projected),
+                        columns: Vec::new(),
+                    },
+                    out,
+                ))
             }
             OperatorKind::Join { kind, source, on } => self.join(*kind, source, on, input, schema),
             OperatorKind::Union(source) => {
@@ -288,7 +382,13 @@ impl Resolver<'_> {
                         None => columns.push(column.clone()),
                     }
                 }
-                Ok((Plan::Union { left: input, right: Box::new(right) }, Schema { columns }))
+                Ok((
+                    Plan::Union {
+                        left: input,
+                        right: Box::new(right),
+                    },
+                    Schema { columns },
+                ))
             }
             OperatorKind::Export(_) => Ok((*input, schema)),
         }
@@ -299,7 +399,8 @@ impl Resolver<'_> {
         if schema.contains(&name.name) {
             return true;
         }
-        let mut d = Diagnostic::at(format!("unknown column `{}`", name.name), name.span).with_label("no such column here");
+        let mut d = Diagnostic::at(format!("unknown column `{}`", name.name), name.span)
+            .with_label("no such column here");
         d = match did_you_mean(&name.name, schema.names()) {
             Some(close) => d.with_help(format!("did you mean `{close}`?")),
             None => d.with_help(format!("columns here: {}", column_list(schema))),
@@ -322,7 +423,12 @@ impl Resolver<'_> {
     }
 
     /// Resolves items and checks that their names are distinct.
-    fn items(&mut self, items: &[ast::Item], schema: &Schema, scope: Scope) -> Result<Vec<(String, Expr, Type)>, Reported> {
+    fn items(
+        &mut self,
+        items: &[ast::Item],
+        schema: &Schema,
+        scope: Scope,
+    ) -> Result<Vec<(String, Expr, Type)>, Reported> {
         let mut out: Vec<(String, Expr, Type)> = Vec::with_capacity(items.len());
         let mut failed = false;
         for item in items {
@@ -334,7 +440,10 @@ impl Resolver<'_> {
                         self.errors.push(
                             Diagnostic::at(format!("duplicate column name `{name}`"), span)
                                 .with_label("already used in this list")
-                                .with_help(format!("name it: other_name = {}", crate::syntax::print::expr(&item.expr))),
+                                .with_help(format!(
+                                    "name it: other_name = {}",
+                                    crate::syntax::print::expr(&item.expr)
+                                )),
                         );
                         failed = true;
                     }
@@ -346,7 +455,12 @@ impl Resolver<'_> {
         if failed { Err(Reported) } else { Ok(out) }
     }
 
-    fn derive(&mut self, items: &[ast::Item], input: Box<Plan>, mut schema: Schema) -> Result<(Plan, Schema), Reported> {
+    fn derive(
+        &mut self,
+        items: &[ast::Item],
+        input: Box<Plan>,
+        mut schema: Schema,
+    ) -> Result<(Plan, Schema), Reported> {
         let mut plan = *input;
         let mut batch: Vec<(String, Expr)> = Vec::new();
         let mut failed = false;
@@ -360,7 +474,10 @@ impl Resolver<'_> {
             // evaluates one batch against its input, so start a new batch
             // when an item reads a column the current batch defines.
             if batch.iter().any(|(defined, _)| mentions(&expr, defined)) {
-                plan = Plan::Derive { input: Box::new(plan), columns: std::mem::take(&mut batch) };
+                plan = Plan::Derive {
+                    input: Box::new(plan),
+                    columns: std::mem::take(&mut batch),
+                };
             }
             batch.retain(|(defined, _)| *defined != name);
             batch.push((name.clone(), expr));
@@ -372,10 +489,21 @@ impl Resolver<'_> {
         if failed {
             return Err(Reported);
         }
-        Ok((Plan::Derive { input: Box::new(plan), columns: batch }, schema))
+        Ok((
+            Plan::Derive {
+                input: Box::new(plan),
+                columns: batch,
+            },
+            schema,
+        ))
     }
 
-    fn rename(&mut self, pairs: &[(ast::Ident, ast::Ident)], input: Box<Plan>, schema: Schema) -> Result<(Plan, Schema), Reported> {
+    fn rename(
+        &mut self,
+        pairs: &[(ast::Ident, ast::Ident)],
+        input: Box<Plan>,
+        schema: Schema,
+    ) -> Result<(Plan, Schema), Reported> {
         let mut renames: HashMap<&str, &str> = HashMap::new();
         let mut failed = false;
         for (new, old) in pairs {
@@ -391,22 +519,38 @@ impl Resolver<'_> {
         let mut columns = Vec::with_capacity(schema.len());
         let mut out = Vec::with_capacity(schema.len());
         for column in &schema.columns {
-            let name = renames.get(column.name.as_str()).map_or(column.name.as_str(), |n| *n);
+            let name = renames
+                .get(column.name.as_str())
+                .map_or(column.name.as_str(), |n| *n);
             if out.iter().any(|c: &Column| c.name == name) {
-                let span = pairs.iter().find(|(n, _)| n.name == name).map_or(Span::default(), |(n, _)| n.span);
+                let span = pairs
+                    .iter()
+                    .find(|(n, _)| n.name == name)
+                    .map_or(Span::default(), |(n, _)| n.span);
                 self.errors.push(
-                    Diagnostic::at(format!("`rename` would give two columns the name `{name}`"), span)
-                        .with_label("name already taken"),
+                    Diagnostic::at(
+                        format!("`rename` would give two columns the name `{name}`"),
+                        span,
+                    )
+                    .with_label("name already taken"),
                 );
                 return Err(Reported);
             }
             columns.push((name.to_owned(), Expr::column(&column.name)));
-            out.push(Column { name: name.to_owned(), ty: column.ty });
+            out.push(Column {
+                name: name.to_owned(),
+                ty: column.ty,
+            });
         }
         Ok((Plan::Select { input, columns }, Schema { columns: out }))
     }
 
-    fn sort_keys(&mut self, keys: &[ast::SortKey], schema: &Schema, descending_by_default: bool) -> Result<Vec<SortKey>, Reported> {
+    fn sort_keys(
+        &mut self,
+        keys: &[ast::SortKey],
+        schema: &Schema,
+        descending_by_default: bool,
+    ) -> Result<Vec<SortKey>, Reported> {
         let mut out = Vec::with_capacity(keys.len());
         let mut failed = false;
         for key in keys {
@@ -425,7 +569,13 @@ impl Resolver<'_> {
         if failed { Err(Reported) } else { Ok(out) }
     }
 
-    fn group(&mut self, keys: &[ast::Item], aggregates: &[ast::Item], input: Box<Plan>, schema: &Schema) -> Result<(Plan, Schema), Reported> {
+    fn group(
+        &mut self,
+        keys: &[ast::Item],
+        aggregates: &[ast::Item],
+        input: Box<Plan>,
+        schema: &Schema,
+    ) -> Result<(Plan, Schema), Reported> {
         let keys = self.items(keys, schema, Scope::Row);
         let key_schema = match &keys {
             Ok(keys) => schema_of(keys),
@@ -447,19 +597,38 @@ impl Resolver<'_> {
         for (name, _, ty) in &aggregates {
             if columns.iter().any(|c| c.name == *name) {
                 self.errors.push(
-                    Diagnostic::new(format!("`{name}` is both a group key and an aggregate name"))
-                        .with_help("give the aggregate another name"),
+                    Diagnostic::new(format!(
+                        "`{name}` is both a group key and an aggregate name"
+                    ))
+                    .with_help("give the aggregate another name"),
                 );
                 return Err(Reported);
             }
-            columns.push(Column { name: name.clone(), ty: *ty });
+            columns.push(Column {
+                name: name.clone(),
+                ty: *ty,
+            });
         }
         let keys = keys.into_iter().map(|(n, e, _)| (n, e)).collect();
         let aggregates = aggregates.into_iter().map(|(n, e, _)| (n, e)).collect();
-        Ok((Plan::Aggregate { input, keys, aggregates }, Schema { columns }))
+        Ok((
+            Plan::Aggregate {
+                input,
+                keys,
+                aggregates,
+            },
+            Schema { columns },
+        ))
     }
 
-    fn join(&mut self, kind: ast::JoinKind, source: &ast::Source, on: &[ast::JoinKey], left: Box<Plan>, schema: Schema) -> Result<(Plan, Schema), Reported> {
+    fn join(
+        &mut self,
+        kind: ast::JoinKind,
+        source: &ast::Source,
+        on: &[ast::JoinKey],
+        left: Box<Plan>,
+        schema: Schema,
+    ) -> Result<(Plan, Schema), Reported> {
         let (right, right_schema) = self.source(source)?;
         let mut pairs = Vec::with_capacity(on.len());
         let mut failed = false;
@@ -470,14 +639,24 @@ impl Resolver<'_> {
                 failed = true;
                 continue;
             }
-            let (lt, rt) = match (schema.get(&key.left.name), right_schema.get(&key.right.name)) {
+            let (lt, rt) = match (
+                schema.get(&key.left.name),
+                right_schema.get(&key.right.name),
+            ) {
                 (Some(l), Some(r)) => (l.ty, r.ty),
                 _ => continue,
             };
             if unify(lt, rt).is_none() {
                 self.errors.push(
-                    Diagnostic::at(format!("cannot join {} column with {} column", lt.with_article(), rt.with_article()), key.left.span.to(key.right.span))
-                        .with_label("key types differ"),
+                    Diagnostic::at(
+                        format!(
+                            "cannot join {} column with {} column",
+                            lt.with_article(),
+                            rt.with_article()
+                        ),
+                        key.left.span.to(key.right.span),
+                    )
+                    .with_label("key types differ"),
                 );
                 failed = true;
                 continue;
@@ -496,7 +675,13 @@ impl Resolver<'_> {
         let mut columns = schema.columns.clone();
         let mut renamed = Vec::new();
         if matches!(kind, JoinKind::Inner | JoinKind::Left) {
-            let right_keys: HashSet<&str> = pairs.iter().map(|(_, r)| r.as_str()).collect();
+            // A key with the same name on both sides appears once; a right
+            // key with a name of its own stays, as in `on server_ip == ip`.
+            let right_keys: HashSet<&str> = pairs
+                .iter()
+                .filter(|(l, r)| l == r)
+                .map(|(_, r)| r.as_str())
+                .collect();
             for column in &right_schema.columns {
                 if right_keys.contains(column.name.as_str()) {
                     continue;
@@ -505,17 +690,28 @@ impl Resolver<'_> {
                 if columns.iter().any(|c| c.name == name) {
                     let mut candidate = format!("{name}_right");
                     let mut n = 2;
-                    while columns.iter().any(|c| c.name == candidate) || right_schema.contains(&candidate) {
+                    while columns.iter().any(|c| c.name == candidate)
+                        || right_schema.contains(&candidate)
+                    {
                         candidate = format!("{name}_right{n}");
                         n += 1;
                     }
                     renamed.push((name, candidate.clone()));
                     name = candidate;
                 }
-                columns.push(Column { name, ty: column.ty });
+                columns.push(Column {
+                    name,
+                    ty: column.ty,
+                });
             }
         }
-        let plan = Plan::Join { left, right: Box::new(right), kind, on: pairs, renamed };
+        let plan = Plan::Join {
+            left,
+            right: Box::new(right),
+            kind,
+            on: pairs,
+            renamed,
+        };
         Ok((plan, Schema { columns }))
     }
 }
@@ -533,6 +729,8 @@ fn mentions(expr: &Expr, name: &str) -> bool {
         Expr::InList { expr, .. } | Expr::IsNull { expr, .. } => mentions(expr, name),
         Expr::Binary(_, a, b) | Expr::StringTest(_, a, b) => mentions(a, name) || mentions(b, name),
         Expr::If(a, b, c) => mentions(a, name) || mentions(b, name) || mentions(c, name),
-        Expr::Function(_, args) | Expr::Aggregate(_, args) => args.iter().any(|a| mentions(a, name)),
+        Expr::Function(_, args) | Expr::Aggregate(_, args) => {
+            args.iter().any(|a| mentions(a, name))
+        }
     }
 }

@@ -121,12 +121,92 @@ fn overview_alone_imports_with_warnings() {
     assert_eq!(
         warnings,
         [
-            "warning: README.md: not found; categories and the servers.md snapshot are left empty",
+            "warning: README.md: not found; the services' categories are left empty",
             "warning: servers.md: not found; the servers and deployments tables are empty",
             "warning: services.md:1: no \"Generated\" date; the services snapshot is left empty",
             "warning: services.md:1: no \"Service Status Overview\" section; the services table is empty",
             "warning: services/: not found; there are no service pages",
         ]
+    );
+}
+
+/// A copy of the fixture tree that tests may change.
+fn fixture_copy() -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    fs::create_dir(copy.path().join("services")).unwrap();
+    for relative in ["services.md", "servers.md", "README.md"] {
+        fs::copy(fixture_docs().join(relative), copy.path().join(relative)).unwrap();
+    }
+    for entry in fs::read_dir(fixture_docs().join("services")).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(
+            entry.path(),
+            copy.path().join("services").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    copy
+}
+
+/// The values of column `column` of table `table`, as CSV text.
+fn column_values(imported: &Imported, table: &str, column: &str) -> Vec<String> {
+    let table = imported.table(table).unwrap();
+    let index = table
+        .def
+        .column_names()
+        .position(|name| name == column)
+        .unwrap();
+    let text =
+        |cell: &Option<import::Value>| cell.as_ref().map(ToString::to_string).unwrap_or_default();
+    table.rows.iter().map(|row| text(&row[index])).collect()
+}
+
+#[test]
+fn without_readme_categories_and_server_dates_are_empty() {
+    let docs = fixture_copy();
+    fs::remove_file(docs.path().join("README.md")).unwrap();
+    let imported = import::import_tree(docs.path()).unwrap();
+    assert!(
+        column_values(&imported, "services", "category")
+            .iter()
+            .all(String::is_empty)
+    );
+    assert!(
+        column_values(&imported, "servers", "snapshot")
+            .iter()
+            .all(String::is_empty)
+    );
+    let warnings: Vec<String> = imported.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings[..2],
+        [
+            "warning: README.md: not found; the services' categories are left empty",
+            "warning: servers.md: no date, and no \"Last Updated\" date in README.md; the snapshot is left empty",
+        ]
+    );
+}
+
+#[test]
+fn fixture_values_reach_the_tables() {
+    let imported = fixture_import();
+    assert_eq!(
+        column_values(&imported, "services", "requests_30d"),
+        ["1260000", "167100000", "24000", "", "0", "58326431"]
+    );
+    assert_eq!(
+        column_values(&imported, "services", "category"),
+        [
+            "Storage Services",
+            "Storage Services",
+            "Edge Tools",
+            "",
+            "",
+            ""
+        ]
+    );
+    assert_eq!(
+        column_values(&imported, "servers", "snapshot")[0],
+        "2025-03-03"
     );
 }
 

@@ -1,0 +1,390 @@
+//! The real binary: arguments, standard streams, formats, files and exit
+//! codes.
+
+use std::fs;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::root;
+
+fn infraql() -> Command {
+    let mut command = Command::cargo_bin("infraql").expect("binary is built");
+    command
+        .env("INFRAQL_HISTORY", "")
+        .env_remove("RUST_BACKTRACE");
+    command
+}
+
+const TOP3: &str = "services | top 3 by requests_30d | select service, requests_30d, uptime_pct";
+
+#[test]
+fn execute_prints_a_table_and_exits_0() {
+    infraql()
+        .args(["-e", "services | count"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("│    22 │").and(predicate::str::contains("1 row")))
+        .stderr("");
+}
+
+#[test]
+fn several_queries_run_in_order() {
+    let output = infraql()
+        .args([
+            "--format",
+            "csv",
+            "-e",
+            "servers | count",
+            "-e",
+            "deployments | count",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&output.get_output().stdout),
+        "count\n11\ncount\n29\n"
+    );
+}
+
+#[test]
+fn script_file_runs_and_errors_name_the_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("report.iql");
+    fs::write(
+        &script,
+        "# weekly report\nlet big = services | where requests_30d > 10M\nbig | count\n",
+    )
+    .unwrap();
+    infraql()
+        .arg("-f")
+        .arg(&script)
+        .args(["--format", "csv"])
+        .assert()
+        .success()
+        .stdout("count\n5\n");
+
+    fs::write(
+        &script,
+        "servers | count\nservers | where sise == \"Large\"\n",
+    )
+    .unwrap();
+    infraql()
+        .arg("-f")
+        .arg(&script)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            predicate::str::contains("report.iql:2:17")
+                .and(predicate::str::contains("did you mean `size`?")),
+        );
+}
+
+#[test]
+fn standard_input_is_a_script() {
+    infraql()
+        .args(["--format", "tsv"])
+        .write_stdin("servers\n  | where size == \"Very Large\"\n  | select ip, distro\n")
+        .assert()
+        .success()
+        .stdout(
+            "ip\tdistro\n195.154.87.126\tUbuntu 20.04.6 LTS\n51.15.160.73\tUbuntu 22.04.5 LTS\n",
+        );
+}
+
+#[test]
+fn machine_formats_carry_raw_values() {
+    let csv = infraql()
+        .args(["--format", "csv", "-e", TOP3])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&csv.get_output().stdout),
+        "service,requests_30d,uptime_pct\npackages,167100000,68.09\nrepos,86400000,31.0\nissues,61600000,89.83\n"
+    );
+    let json = infraql()
+        .args([
+            "--format",
+            "json",
+            "-e",
+            "servers | take 2 | select ip, services, snapshot",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&json.get_output().stdout),
+        r#"[{"ip":"195.154.87.126","services":1,"snapshot":"2025-08-24"},{"ip":"51.15.160.73","services":1,"snapshot":"2025-08-24"}]"#
+    );
+    let ndjson = infraql()
+        .args([
+            "--format",
+            "ndjson",
+            "-e",
+            "services | where service == \"dashboard\" | select service, requests_30d",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&ndjson.get_output().stdout),
+        "{\"service\":\"dashboard\",\"requests_30d\":null}\n"
+    );
+}
+
+#[test]
+fn markdown_format_is_a_markdown_table() {
+    infraql()
+        .args(["--format", "markdown", "-e", "servers | take 2 | select ip, services"])
+        .assert()
+        .success()
+        .stdout("| ip             | services |\n|----------------|----------|\n| 195.154.87.126 |        1 |\n| 51.15.160.73   |        1 |\n");
+}
+
+#[test]
+fn max_rows_cuts_the_table_with_a_note() {
+    infraql()
+        .args(["--max-rows", "2", "-e", "deployments | select service"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("showing 2 of 29 rows")
+                .and(predicate::str::contains("sponsors").not()),
+        );
+}
+
+/// Reads a result file back through the binary itself.
+fn read_back(path: &std::path::Path) -> String {
+    let query = format!(
+        "from \"{}\" | select service, requests_30d, uptime_pct, snapshot",
+        path.display()
+    );
+    let output = infraql()
+        .args(["--format", "csv", "-e", &query])
+        .assert()
+        .success();
+    String::from_utf8_lossy(&output.get_output().stdout).into_owned()
+}
+
+#[test]
+fn output_file_in_every_format_reads_back_equal() {
+    let expected = "service,requests_30d,uptime_pct,snapshot\npackages,167100000,68.09,2025-08-23\nrepos,86400000,31.0,2025-08-23\nissues,61600000,89.83,2025-08-23\n";
+    let dir = tempfile::tempdir().unwrap();
+    let query =
+        "services | top 3 by requests_30d | select service, requests_30d, uptime_pct, snapshot";
+    for extension in ["csv", "tsv", "ndjson", "parquet"] {
+        let path = dir.path().join(format!("top.{extension}"));
+        infraql()
+            .args(["-e", query, "-o"])
+            .arg(&path)
+            .assert()
+            .success()
+            .stdout("")
+            .stderr(predicate::str::contains("wrote 3 rows"));
+        assert_eq!(
+            read_back(&path),
+            expected,
+            "{extension} did not read back equal"
+        );
+    }
+    let json = dir.path().join("top.json");
+    infraql()
+        .args(["-e", query, "-o"])
+        .arg(&json)
+        .assert()
+        .success();
+    let text = fs::read_to_string(&json).unwrap();
+    assert!(text.starts_with(r#"[{"service":"packages","requests_30d":167100000,"uptime_pct":68.09,"snapshot":"2025-08-23"}"#), "{text}");
+}
+
+#[test]
+fn export_operator_writes_the_file_and_keeps_an_old_one_on_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    let query = format!(
+        "services | where requests_30d > 50M | select service | export \"{}\"",
+        path.display()
+    );
+    infraql()
+        .args(["-e", &query])
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(predicate::str::contains("exported 3 rows"));
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "service\nrepos\npackages\nissues\n"
+    );
+
+    // A failing query leaves the earlier file as it was.
+    let failing = format!(
+        "services | where requests_30d > 50M | select nope | export \"{}\"",
+        path.display()
+    );
+    infraql().args(["-e", &failing]).assert().code(1);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "service\nrepos\npackages\nissues\n"
+    );
+}
+
+#[test]
+fn data_dir_replaces_the_bundled_tables() {
+    let data = root().join("tests/fixtures/data");
+    infraql()
+        .arg("--data")
+        .arg(&data)
+        .args([
+            "--format",
+            "csv",
+            "-e",
+            "hosts | where healthy | select host, cpu_pct, checked",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            "host,cpu_pct,checked\nalpha.example,71.5,2025-08-01\nbeta.example,12.25,2025-08-01\n",
+        );
+    infraql()
+        .arg("--data")
+        .arg(&data)
+        .args(["-e", "services | count"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("unknown table `services`")
+                .and(predicate::str::contains("hosts")),
+        );
+}
+
+#[test]
+fn parquet_data_dir_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    infraql()
+        .args([
+            "-e",
+            "endpoints | where service == \"diff\" | select endpoint, requests, api, snapshot",
+            "-o",
+        ])
+        .arg(dir.path().join("diff_endpoints.parquet"))
+        .assert()
+        .success();
+    infraql()
+        .arg("--data")
+        .arg(dir.path())
+        .args(["--format", "csv", "-e", "diff_endpoints | sort requests"])
+        .assert()
+        .success()
+        .stdout("endpoint,requests,api,snapshot\nHomeController#index,43965,false,2025-08-23\nJobsController#diff,142508,false,2025-08-23\n");
+}
+
+#[test]
+fn exit_codes_separate_query_errors_from_usage_errors() {
+    infraql()
+        .args(["-e", "services | wher x"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("unknown operator `wher`"));
+    infraql()
+        .args(["--data", "/nonexistent/dir", "-e", "x"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot read directory"));
+    infraql().args(["--no-such-flag"]).assert().code(2);
+    infraql()
+        .args(["--format", "xml", "-e", "services"])
+        .assert()
+        .code(2);
+    infraql()
+        .args(["-e", "services", "-o", "out.xlsx"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(".xlsx"));
+    infraql()
+        .args(["-f", "/nonexistent/script.iql"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot read"));
+}
+
+#[test]
+fn a_run_time_data_error_comes_after_the_earlier_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late_text.csv");
+    // Type inference reads the first 10,000 rows; the bad value comes later.
+    let mut csv = String::from("n\n");
+    for i in 0..10_000 {
+        csv.push_str(&format!("{i}\n"));
+    }
+    csv.push_str("not-a-number\n");
+    fs::write(&path, csv).unwrap();
+    let script = format!(
+        "servers | count\nfrom \"{}\" | agg total = sum(n)",
+        path.display()
+    );
+    infraql()
+        .args(["--format", "csv", "-e", &script])
+        .assert()
+        .code(1)
+        .stdout("count\n11\n")
+        .stderr(
+            predicate::str::contains("query failed")
+                .and(predicate::str::contains("<-e>:2:1"))
+                .and(predicate::str::contains("panicked").not()),
+        );
+}
+
+#[test]
+fn no_input_panics() {
+    for query in [
+        "",
+        ";;;",
+        "(((",
+        "services | where 1 +",
+        "`",
+        "let",
+        "services | select `",
+        "é | ü",
+    ] {
+        infraql()
+            .args(["-e", query])
+            .assert()
+            .stderr(predicate::str::contains("panicked").not());
+    }
+    for script in ["\u{0}", "services\u{0} | count", "\u{feff}services | count"] {
+        infraql()
+            .write_stdin(script)
+            .assert()
+            .stderr(predicate::str::contains("panicked").not());
+    }
+}
+
+#[test]
+fn import_builds_the_tables_from_a_documentation_tree() {
+    let out = tempfile::tempdir().unwrap();
+    infraql()
+        .arg("import")
+        .arg(root().join("tests/fixtures/docs"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    for table in [
+        "services",
+        "endpoints",
+        "jobs",
+        "servers",
+        "deployments",
+        "incidents",
+    ] {
+        assert!(
+            out.path().join(format!("{table}.csv")).is_file(),
+            "{table}.csv was not written"
+        );
+    }
+    infraql()
+        .args(["import", "/nonexistent/docs", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(1);
+}

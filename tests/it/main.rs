@@ -1,0 +1,75 @@
+//! The integration tests, in one binary so Polars is linked once.
+
+mod cli;
+mod docs;
+mod golden;
+mod import;
+mod repl;
+mod syntax;
+
+use std::path::{Path, PathBuf};
+
+use infraql::engine::polars::Engine;
+use infraql::format::Format;
+use infraql::render;
+use infraql::session::{Outcome, Session};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `text` on the bundled data and returns what a user would see: each
+/// result as a table (or the export note), or the rendered error.
+pub fn run_to_text(name: &str, text: &str) -> String {
+    let engine = Engine::with_bundled_datasets().expect("bundled datasets load");
+    let mut session = Session::new(engine);
+    run_in(&mut session, name, text)
+}
+
+pub fn run_in(session: &mut Session, name: &str, text: &str) -> String {
+    let mut out = Vec::new();
+    let result = session.run(name, text, |outcome| {
+        match outcome {
+            Outcome::Rows(mut frame) => {
+                if !out.is_empty() {
+                    out.push(b'\n');
+                }
+                render::write(&mut frame, Format::Table, 100, &mut out)?;
+            }
+            Outcome::Exported { path, rows } => {
+                out.extend_from_slice(format!("exported {rows} rows to {path}\n").as_bytes());
+            }
+        }
+        Ok(())
+    });
+    let mut text = String::from_utf8(out).expect("output is UTF-8");
+    if let Err(failure) = result {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&failure.render(false));
+    }
+    text
+}
+
+/// Every file under `dir` (recursively) with the given extension, sorted.
+pub fn files_with_extension(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == extension) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
