@@ -111,7 +111,7 @@ fn readme_queries_parse_resolve_and_show_their_output() {
         check_resolves("README.md", body);
         if let Some((next_info, expected)) = blocks.get(index + 1) {
             if next_info == "text" {
-                let actual = run_to_text("README.md", body);
+                let actual = run_to_text("<-e>", body);
                 assert_eq!(&actual, expected, "README output differs for:\n{body}");
             }
         }
