@@ -176,10 +176,10 @@ impl<'a> Printer<'a> {
         result =
             result.and_then(|()| render::write(&mut frame, self.format, self.max_rows, &mut out));
         result = result.and_then(|()| out.flush().map_err(|e| e.to_string()));
-        if let Err(message) = &result {
-            if message.to_lowercase().contains("broken pipe") {
-                self.pipe_closed = true;
-            }
+        if let Err(message) = &result
+            && message.to_lowercase().contains("broken pipe")
+        {
+            self.pipe_closed = true;
         }
         result
     }

@@ -35,7 +35,7 @@ fn group_thousands(digits: &str, negative: bool) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -89,7 +89,7 @@ fn duration(micros: i64) -> String {
         }
     }
     if rest > 0 {
-        if rest % 1000 == 0 {
+        if rest.is_multiple_of(1000) {
             parts.push(format!("{}ms", rest / 1000));
         } else {
             parts.push(format!("{rest}us"));

@@ -391,17 +391,17 @@ fn items(i: Input) -> PResult<Vec<Item>> {
 
 fn item(i: Input) -> PResult<Item> {
     reserved_name_check(i)?;
-    if let Ok((rest, (name, span))) = ident(i) {
-        if let Ok((rest, _)) = sym("=")(rest) {
-            let (rest, expr) = cut(expr).parse(rest)?;
-            return Ok((
-                rest,
-                Item {
-                    name: Some(Ident { name, span }),
-                    expr,
-                },
-            ));
-        }
+    if let Ok((rest, (name, span))) = ident(i)
+        && let Ok((rest, _)) = sym("=")(rest)
+    {
+        let (rest, expr) = cut(expr).parse(rest)?;
+        return Ok((
+            rest,
+            Item {
+                name: Some(Ident { name, span }),
+                expr,
+            },
+        ));
     }
     let (rest, expr) = expr(i)?;
     Ok((rest, Item { name: None, expr }))

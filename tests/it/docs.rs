@@ -99,21 +99,52 @@ fn grammar_names_every_operator_and_function() {
 }
 
 #[test]
+fn readme_names_every_table_and_column() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README exists");
+    for table in infraql::datasets::tables::ALL {
+        assert!(
+            readme.contains(&format!("**{}**", table.name)),
+            "README does not describe table `{}`",
+            table.name
+        );
+        for column in table.columns {
+            assert!(
+                readme.contains(column.name),
+                "README does not name column `{}.{}`",
+                table.name,
+                column.name
+            );
+        }
+    }
+}
+
+#[test]
 fn readme_queries_parse_resolve_and_show_their_output() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README exists");
     let blocks = fenced_blocks(&readme);
     let mut queries = 0;
     for (index, (info, body)) in blocks.iter().enumerate() {
-        if info != "iql" {
-            continue;
-        }
+        // `iql` blocks must be good queries; `iql error` blocks show a
+        // mistake and the error it gets.
+        let shows_error = match info.as_str() {
+            "iql" => false,
+            "iql error" => true,
+            _ => continue,
+        };
         queries += 1;
-        check_resolves("README.md", body);
-        if let Some((next_info, expected)) = blocks.get(index + 1) {
-            if next_info == "text" {
-                let actual = run_to_text("<-e>", body);
-                assert_eq!(&actual, expected, "README output differs for:\n{body}");
-            }
+        if shows_error {
+            assert!(
+                run_to_text("<-e>", body).starts_with("error:"),
+                "README error example runs:\n{body}"
+            );
+        } else {
+            check_resolves("README.md", body);
+        }
+        if let Some((next_info, expected)) = blocks.get(index + 1)
+            && next_info == "text"
+        {
+            let actual = run_to_text("<-e>", body);
+            assert_eq!(&actual, expected, "README output differs for:\n{body}");
         }
     }
     assert!(queries >= 10, "README has only {queries} iql blocks");

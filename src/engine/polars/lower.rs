@@ -43,7 +43,7 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
         }
         Plan::Limit { input, count } => {
             let n = u32::try_from(*count).unwrap_or(u32::MAX);
-            lower(input, sources)?.limit(n.into())
+            lower(input, sources)?.limit(n)
         }
         Plan::Aggregate {
             input,

@@ -176,21 +176,21 @@ impl Resolver<'_> {
             };
             return Err(self.report(diagnostic));
         };
-        if let Scope::Aggregate { keys } = scope {
-            if !in_aggregate {
-                if keys.contains(name) {
-                    // A key is constant within its group.
-                    return Ok((
-                        Expr::Aggregate(Aggregate::First, vec![Expr::column(name)]),
-                        column.ty,
-                    ));
-                }
-                return Err(self.report(
+        if let Scope::Aggregate { keys } = scope
+            && !in_aggregate
+        {
+            if keys.contains(name) {
+                // A key is constant within its group.
+                return Ok((
+                    Expr::Aggregate(Aggregate::First, vec![Expr::column(name)]),
+                    column.ty,
+                ));
+            }
+            return Err(self.report(
                     Diagnostic::at(format!("column `{name}` must be inside an aggregate here"), span)
                         .with_label("one value per group is needed")
                         .with_help(format!("use an aggregate such as sum({name}), max({name}) or first({name}), or group by it")),
                 ));
-            }
         }
         Ok((Expr::column(name), column.ty))
     }
@@ -356,20 +356,20 @@ impl Resolver<'_> {
                             .with_label("not a string literal"),
                         ));
                     };
-                    if test == StringTest::Matches {
-                        if let Err(e) = regex::Regex::new(pattern) {
-                            let detail = e.to_string();
-                            let last = detail
-                                .lines()
-                                .last()
-                                .unwrap_or("invalid pattern")
-                                .trim()
-                                .to_owned();
-                            return Err(self.report(
-                                Diagnostic::at("invalid regular expression", right.span)
-                                    .with_label(last),
-                            ));
-                        }
+                    if test == StringTest::Matches
+                        && let Err(e) = regex::Regex::new(pattern)
+                    {
+                        let detail = e.to_string();
+                        let last = detail
+                            .lines()
+                            .last()
+                            .unwrap_or("invalid pattern")
+                            .trim()
+                            .to_owned();
+                        return Err(self.report(
+                            Diagnostic::at("invalid regular expression", right.span)
+                                .with_label(last),
+                        ));
                     }
                 }
                 Ok((
@@ -661,16 +661,16 @@ impl Resolver<'_> {
             Function::Round => {
                 self.arity(usage, exprs.len(), 1, 2, span)?;
                 self.expect_type(&raw[0], types[0], Type::is_numeric, "a number", name)?;
-                if let Some(digits) = raw.get(1) {
-                    if !matches!(digits.kind, ExprKind::Literal(Literal::Int(0..=15))) {
-                        return Err(self.report(
-                            Diagnostic::at(
-                                "the digits of `round` must be a whole number from 0 to 15",
-                                digits.span,
-                            )
-                            .with_label("expected e.g. 2"),
-                        ));
-                    }
+                if let Some(digits) = raw.get(1)
+                    && !matches!(digits.kind, ExprKind::Literal(Literal::Int(0..=15)))
+                {
+                    return Err(self.report(
+                        Diagnostic::at(
+                            "the digits of `round` must be a whole number from 0 to 15",
+                            digits.span,
+                        )
+                        .with_label("expected e.g. 2"),
+                    ));
                 }
                 types[0]
             }
@@ -726,13 +726,13 @@ impl Resolver<'_> {
                 for (arg, t) in raw[1..].iter().zip(&types[1..]) {
                     self.expect_type(arg, *t, int, "a whole number", name)?;
                 }
-                if let ExprKind::Literal(Literal::Int(start)) = raw[1].kind {
-                    if start < 1 {
-                        return Err(self.report(
-                            Diagnostic::at("`substr` counts from 1", raw[1].span)
-                                .with_label("the first character is 1"),
-                        ));
-                    }
+                if let ExprKind::Literal(Literal::Int(start)) = raw[1].kind
+                    && start < 1
+                {
+                    return Err(self.report(
+                        Diagnostic::at("`substr` counts from 1", raw[1].span)
+                            .with_label("the first character is 1"),
+                    ));
                 }
                 Type::String
             }

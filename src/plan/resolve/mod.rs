@@ -249,7 +249,7 @@ impl Resolver<'_> {
                     .collect();
                 Ok((Plan::Select { input, columns }, out))
             }
-            OperatorKind::Derive(items) => self.derive(items, input, schema),
+            OperatorKind::Derive(items) => self.derive(items, *input, schema),
             OperatorKind::Drop(names) => {
                 let mut drop = HashSet::new();
                 for name in names {
@@ -458,10 +458,10 @@ impl Resolver<'_> {
     fn derive(
         &mut self,
         items: &[ast::Item],
-        input: Box<Plan>,
+        input: Plan,
         mut schema: Schema,
     ) -> Result<(Plan, Schema), Reported> {
-        let mut plan = *input;
+        let mut plan = input;
         let mut batch: Vec<(String, Expr)> = Vec::new();
         let mut failed = false;
         for item in items {
