@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDateTime;
 use clap::{Parser, Subcommand};
 
 use infraql::format::Format;
@@ -28,6 +29,16 @@ pub struct Cli {
     /// the bundled datasets (one table per file, named after it).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
+
+    /// Add a table NAME read from the file or glob PATH (CSV, TSV, Parquet,
+    /// NDJSON); repeatable.
+    #[arg(long = "table", value_name = "NAME=PATH", value_parser = parse_table)]
+    pub tables: Vec<(String, String)>,
+
+    /// Fix what now() and ago() mean, for reproducible scripts over old
+    /// data: 2025-11-24 or 2025-11-24T06:00:00 (UTC).
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_now)]
+    pub now: Option<NaiveDateTime>,
 
     /// How to print results.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -56,4 +67,25 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+}
+
+/// `NAME=PATH` for `--table`.
+fn parse_table(text: &str) -> Result<(String, String), String> {
+    let (name, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=PATH, found `{text}`"))?;
+    let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !plain {
+        return Err(format!("`{name}` is not a table name: use letters, digits and _"));
+    }
+    if path.is_empty() {
+        return Err("the path after = is empty".to_owned());
+    }
+    Ok((name.to_owned(), path.to_owned()))
+}
+
+/// A timestamp for `--now`.
+fn parse_now(text: &str) -> Result<NaiveDateTime, String> {
+    infraql::session::parse_timestamp(text)
 }

@@ -37,11 +37,19 @@ pub fn is_command(line: &str) -> bool {
     line.trim_start().starts_with('.')
 }
 
-pub fn run(session: &Session, line: &str) -> Reply {
-    let mut words = line.split_whitespace();
-    let command = words.next().unwrap_or("");
-    let arguments: Vec<&str> = words.collect();
+pub fn run(session: &mut Session, line: &str) -> Reply {
+    let line = line.trim();
+    let (command, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    let arguments: Vec<&str> = rest.split_whitespace().collect();
     match command {
+        ".load" => load(session, rest),
+        ".explain" if rest.is_empty() => Reply::Error("usage: .explain QUERY".to_owned()),
+        ".explain" => match session.explain("<explain>", rest) {
+            Ok(text) => Reply::Text(text),
+            Err(failure) => Reply::Error(failure.render(false).trim_start_matches("error: ").to_owned()),
+        },
+        ".now" => now(session, rest),
         ".help" => Reply::Text(help()),
         ".tables" => Reply::Text(relations(session)),
         ".schema" => match arguments.as_slice() {
@@ -78,6 +86,53 @@ pub fn run(session: &Session, line: &str) -> Reply {
             };
             Reply::Error(format!("unknown command `{other}`{hint}"))
         }
+    }
+}
+
+/// `.load PATH as NAME` (a path with spaces may be quoted).
+fn load(session: &mut Session, rest: &str) -> Reply {
+    let usage = || Reply::Error("usage: .load PATH as NAME".to_owned());
+    let Some((path, name)) = rest.rsplit_once(" as ") else {
+        return usage();
+    };
+    let path = path.trim().trim_matches(|c| c == '"' || c == '\'');
+    let name = name.trim();
+    let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if path.is_empty() || !plain {
+        return usage();
+    }
+    match session.add_file(name, path) {
+        Ok(()) => {
+            let columns = session
+                .relations()
+                .into_iter()
+                .find(|(n, _, _)| n == name)
+                .map_or(0, |(_, schema, _)| schema.len());
+            Reply::Text(format!("loaded `{path}` as {name} ({columns} columns)\n"))
+        }
+        Err(message) => Reply::Error(message),
+    }
+}
+
+/// `.now` shows the clock; `.now TIMESTAMP` fixes it; `.now clock` frees it.
+fn now(session: &mut Session, rest: &str) -> Reply {
+    match rest {
+        "" => Reply::Text(match session.now() {
+            Some(t) => format!("now() is fixed at {}\n", t.format("%Y-%m-%dT%H:%M:%S")),
+            None => "now() is the real time\n".to_owned(),
+        }),
+        "clock" => {
+            session.set_now(None);
+            Reply::Text("now() is the real time\n".to_owned())
+        }
+        text => match crate::session::parse_timestamp(text) {
+            Ok(t) => {
+                session.set_now(Some(t));
+                Reply::Text(format!("now() is fixed at {}\n", t.format("%Y-%m-%dT%H:%M:%S")))
+            }
+            Err(message) => Reply::Error(message),
+        },
     }
 }
 

@@ -60,6 +60,12 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     }
     .map_err(|e| Stop::Failed(format!("error: {e}")))?;
     let mut session = Session::new(engine);
+    session.set_now(cli.now);
+    for (name, path) in &cli.tables {
+        session
+            .add_file(name, path)
+            .map_err(|e| Stop::Failed(format!("error: --table {name}: {e}")))?;
+    }
     let color = io::stderr().is_terminal();
 
     let mut sources: Vec<(String, String)> = Vec::new();

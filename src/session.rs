@@ -8,10 +8,12 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use ::polars::prelude::DataFrame;
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::engine::polars::Engine;
 use crate::format::Format;
+use crate::plan::explain;
 use crate::plan::resolve::{self, Binding, Step};
 use crate::plan::schema::Schema;
 use crate::syntax;
@@ -46,6 +48,9 @@ impl Failure {
 pub struct Session {
     engine: Engine,
     bindings: HashMap<String, Binding>,
+    /// A fixed `now()`, for reproducible scripts over old data; the clock
+    /// when unset.
+    now: Option<NaiveDateTime>,
 }
 
 impl Session {
@@ -53,11 +58,21 @@ impl Session {
         Session {
             engine,
             bindings: HashMap::new(),
+            now: None,
         }
     }
 
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// Fixes what `now()` returns (`None`: the clock, read once per run).
+    pub fn set_now(&mut self, now: Option<NaiveDateTime>) {
+        self.now = now;
+    }
+
+    pub fn now(&self) -> Option<NaiveDateTime> {
+        self.now
     }
 
     /// Adds a table read from a file (`--table NAME=PATH`).
@@ -83,8 +98,9 @@ impl Session {
             diagnostics,
         };
         let script = syntax::parse(text).map_err(|d| fail(vec![d]))?;
+        let now = self.now.unwrap_or_else(|| Utc::now().naive_utc());
         let steps =
-            resolve::resolve(&script, text, &self.engine, &mut self.bindings).map_err(fail)?;
+            resolve::resolve(&script, text, &self.engine, &mut self.bindings, now).map_err(fail)?;
         for step in steps {
             let Step::Run { query, span } = step else {
                 continue;
@@ -116,6 +132,37 @@ impl Session {
         Ok(())
     }
 
+    /// The logical plan of each query in `text` and the plan Polars will
+    /// run after its optimisations (where projection and predicate
+    /// pushdown into file scans show).
+    pub fn explain(&mut self, source_name: &str, text: &str) -> Result<String, Failure> {
+        let fail = |diagnostics: Vec<Diagnostic>| Failure {
+            source_name: source_name.to_owned(),
+            source_text: text.to_owned(),
+            diagnostics,
+        };
+        let script = syntax::parse(text).map_err(|d| fail(vec![d]))?;
+        let now = self.now.unwrap_or_else(|| Utc::now().naive_utc());
+        // Explaining defines nothing: `let`s are resolved on a copy.
+        let mut bindings = self.bindings.clone();
+        let steps = resolve::resolve(&script, text, &self.engine, &mut bindings, now).map_err(fail)?;
+        let mut out = String::new();
+        for step in steps {
+            let Step::Run { query, span } = step else {
+                continue;
+            };
+            let optimised = self
+                .engine
+                .explain(&query.plan)
+                .map_err(|m| fail(vec![Diagnostic::at(m, span)]))?;
+            out.push_str("Logical plan:\n");
+            out.push_str(&indent(&explain::plan(&query.plan)));
+            out.push_str("Polars plan (optimised):\n");
+            out.push_str(&indent(&optimised));
+        }
+        Ok(out)
+    }
+
     /// Table and `let` names with their schemas, tables first.
     pub fn relations(&self) -> Vec<(String, Schema, RelationKind)> {
         let mut out: Vec<_> = self
@@ -138,6 +185,25 @@ impl Session {
 pub enum RelationKind {
     Table,
     Let,
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|line| format!("  {line}\n")).collect()
+}
+
+/// A timestamp as `--now` and `.now` take it: 2025-11-24, 2025-11-24T06:00,
+/// 2025-11-24T06:00:00[.fff][Z] (UTC).
+pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime, String> {
+    let trimmed = text.trim().trim_end_matches('Z');
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(trimmed, format).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .ok_or_else(|| format!("`{}` is not a timestamp: write 2025-11-24 or 2025-11-24T06:00:00", text.trim()))
 }
 
 fn runtime_error(message: String, span: Span) -> Diagnostic {

@@ -1,19 +1,33 @@
 //! The registry of functions: every name a query can call, what it takes and
-//! what it does. Type rules live in `resolve::expr`; this is the list that
+//! what it does. Type rules live in `resolve::calls`; this is the list that
 //! lookup, "did you mean", `.help` and completion read.
 
-/// A scalar function: one value per row.
+/// A scalar function: one value per row. Some exist only in plans (the
+/// resolver turns `to_datetime` of a number into casts, `now()` into a
+/// constant), so not every variant has a name of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Function {
     Lower,
     Upper,
     Len,
     Round,
+    Floor,
     Abs,
     Coalesce,
     Concat,
     Replace,
     Substr,
+    /// Text to datetime (ISO 8601); unreadable text gives null.
+    ToDatetime,
+    /// `bin(ts, width)`: the start of the interval holding `ts`, intervals
+    /// aligned to 1970-01-01T00:00:00.
+    Bin,
+    Date,
+    Year,
+    Month,
+    Day,
+    Hour,
+    Minute,
 }
 
 /// An aggregate: one value per group. Nulls are skipped by all of them
@@ -37,11 +51,33 @@ pub enum Aggregate {
     Std,
 }
 
+/// A function of a row's position among the rows of its partition, in the
+/// pipeline's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WindowFunction {
+    /// 1, 2, 3, … in order.
+    RowNumber,
+    /// Like SQL RANK: rows with equal sort keys share the lowest position.
+    Rank,
+    /// Running total in order.
+    CumSum,
+}
+
+/// Functions of the query's clock; the resolver turns them into constants,
+/// so a plan holds the instant itself and every engine agrees on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Clock {
+    Now,
+    Ago,
+}
+
 /// What a name refers to when called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Callable {
     Scalar(Function),
     Aggregate(Aggregate),
+    Window(WindowFunction),
+    Clock(Clock),
     /// `if(condition, then, else)`
     If,
 }
@@ -56,137 +92,159 @@ pub struct FunctionInfo {
     pub summary: &'static str,
 }
 
-const fn scalar(
+const fn entry(
     name: &'static str,
-    f: Function,
+    callable: Callable,
     usage: &'static str,
     summary: &'static str,
 ) -> FunctionInfo {
     FunctionInfo {
         name,
-        callable: Callable::Scalar(f),
+        callable,
         usage,
         summary,
     }
 }
 
-const fn aggregate(
-    name: &'static str,
-    a: Aggregate,
-    usage: &'static str,
-    summary: &'static str,
-) -> FunctionInfo {
-    FunctionInfo {
-        name,
-        callable: Callable::Aggregate(a),
-        usage,
-        summary,
-    }
-}
+use Callable::{Aggregate as A, Clock as C, If, Scalar as S, Window as W};
 
 pub const FUNCTIONS: &[FunctionInfo] = &[
-    FunctionInfo {
-        name: "if",
-        callable: Callable::If,
-        usage: "if(condition, then, else)",
-        summary: "`then` where the condition is true, `else` otherwise (and where it is null)",
-    },
-    scalar(
-        "lower",
-        Function::Lower,
-        "lower(text)",
-        "text in lower case",
+    entry(
+        "if",
+        If,
+        "if(condition, then, else)",
+        "`then` where the condition is true, `else` otherwise (and where it is null)",
     ),
-    scalar(
-        "upper",
-        Function::Upper,
-        "upper(text)",
-        "text in upper case",
-    ),
-    scalar("len", Function::Len, "len(text)", "number of characters"),
-    scalar(
+    entry("lower", S(Function::Lower), "lower(text)", "text in lower case"),
+    entry("upper", S(Function::Upper), "upper(text)", "text in upper case"),
+    entry("len", S(Function::Len), "len(text)", "number of characters"),
+    entry(
         "round",
-        Function::Round,
+        S(Function::Round),
         "round(x[, digits])",
         "x rounded half away from zero to `digits` decimals (default 0)",
     ),
-    scalar("abs", Function::Abs, "abs(x)", "absolute value"),
-    scalar(
+    entry("floor", S(Function::Floor), "floor(x)", "largest whole number not above x"),
+    entry("abs", S(Function::Abs), "abs(x)", "absolute value"),
+    entry(
         "coalesce",
-        Function::Coalesce,
+        S(Function::Coalesce),
         "coalesce(a, b, …)",
         "the first argument that is not null",
     ),
-    scalar(
+    entry(
         "concat",
-        Function::Concat,
+        S(Function::Concat),
         "concat(a, b, …)",
         "the arguments as text, joined; null if any is null",
     ),
-    scalar(
+    entry(
         "replace",
-        Function::Replace,
+        S(Function::Replace),
         "replace(text, from, to)",
         "every occurrence of `from` replaced by `to`",
     ),
-    scalar(
+    entry(
         "substr",
-        Function::Substr,
+        S(Function::Substr),
         "substr(text, start[, length])",
         "part of the text; `start` counts from 1",
     ),
-    aggregate(
+    entry(
+        "to_datetime",
+        S(Function::ToDatetime),
+        "to_datetime(x)",
+        "a datetime from unix seconds (int or float), ISO 8601 text, or a date",
+    ),
+    entry(
+        "now",
+        C(Clock::Now),
+        "now()",
+        "the current time (fixed for a whole query; --now sets it)",
+    ),
+    entry("ago", C(Clock::Ago), "ago(duration)", "now() minus the duration"),
+    entry(
+        "bin",
+        S(Function::Bin),
+        "bin(x, width)",
+        "start of the interval of `width` holding x: bin(ts, 1h), bin(latency, 100)",
+    ),
+    entry("date", S(Function::Date), "date(ts)", "the calendar date of a datetime"),
+    entry("year", S(Function::Year), "year(ts)", "the year"),
+    entry("month", S(Function::Month), "month(ts)", "the month, 1 to 12"),
+    entry("day", S(Function::Day), "day(ts)", "the day of the month, 1 to 31"),
+    entry("hour", S(Function::Hour), "hour(ts)", "the hour, 0 to 23"),
+    entry("minute", S(Function::Minute), "minute(ts)", "the minute, 0 to 59"),
+    entry(
         "count",
-        Aggregate::Count,
+        A(Aggregate::Count),
         "count() / count(x)",
         "rows, or non-null values of x",
     ),
-    aggregate(
+    entry(
         "countif",
-        Aggregate::CountIf,
+        A(Aggregate::CountIf),
         "countif(condition)",
         "rows where the condition is true",
     ),
-    aggregate(
+    entry(
         "sum",
-        Aggregate::Sum,
+        A(Aggregate::Sum),
         "sum(x)",
         "sum of the values (null when there are none)",
     ),
-    aggregate("avg", Aggregate::Avg, "avg(x)", "mean of the values"),
-    aggregate("min", Aggregate::Min, "min(x)", "smallest value"),
-    aggregate("max", Aggregate::Max, "max(x)", "largest value"),
-    aggregate(
+    entry("avg", A(Aggregate::Avg), "avg(x)", "mean of the values"),
+    entry("min", A(Aggregate::Min), "min(x)", "smallest value"),
+    entry("max", A(Aggregate::Max), "max(x)", "largest value"),
+    entry(
         "median",
-        Aggregate::Median,
+        A(Aggregate::Median),
         "median(x)",
         "middle value, interpolated between the two nearest",
     ),
-    aggregate(
+    entry(
         "quantile",
-        Aggregate::Quantile,
+        A(Aggregate::Quantile),
         "quantile(x, q)",
         "the q-quantile (0 ≤ q ≤ 1), linear interpolation",
     ),
-    aggregate(
+    entry(
         "count_distinct",
-        Aggregate::CountDistinct,
+        A(Aggregate::CountDistinct),
         "count_distinct(x)",
         "number of distinct non-null values",
     ),
-    aggregate(
+    entry(
         "first",
-        Aggregate::First,
+        A(Aggregate::First),
         "first(x)",
         "first non-null value in row order",
     ),
-    aggregate(
+    entry(
         "last",
-        Aggregate::Last,
+        A(Aggregate::Last),
         "last(x)",
         "last non-null value in row order",
     ),
-    aggregate("std", Aggregate::Std, "std(x)", "sample standard deviation"),
+    entry("std", A(Aggregate::Std), "std(x)", "sample standard deviation"),
+    entry(
+        "row_number",
+        W(WindowFunction::RowNumber),
+        "row_number() [over (by k)]",
+        "1, 2, 3, … in the pipeline's order (per partition)",
+    ),
+    entry(
+        "rank",
+        W(WindowFunction::Rank),
+        "rank() [over (by k)]",
+        "position by the preceding sort; ties share the lowest",
+    ),
+    entry(
+        "cumsum",
+        W(WindowFunction::CumSum),
+        "cumsum(x) [over (by k)]",
+        "running total in the pipeline's order",
+    ),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static FunctionInfo> {
@@ -195,6 +253,14 @@ pub fn lookup(name: &str) -> Option<&'static FunctionInfo> {
 
 pub fn names() -> impl Iterator<Item = &'static str> {
     FUNCTIONS.iter().map(|f| f.name)
+}
+
+/// The name a scalar function is called by.
+pub fn scalar_name(function: Function) -> &'static str {
+    FUNCTIONS
+        .iter()
+        .find(|f| f.callable == Callable::Scalar(function))
+        .map_or("function", |f| f.name)
 }
 
 impl Aggregate {

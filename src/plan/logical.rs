@@ -5,7 +5,9 @@
 //! casts where the language's rules need them (integer division gives a
 //! float), so every engine computes the same answers.
 
-use super::functions::{Aggregate, Function};
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::functions::{Aggregate, Function, WindowFunction};
 use super::schema::Schema;
 use super::types::Type;
 
@@ -96,6 +98,10 @@ pub enum Value {
     String(String),
     Bool(bool),
     Null,
+    Date(NaiveDate),
+    Datetime(NaiveDateTime),
+    /// Microseconds.
+    Duration(i64),
 }
 
 impl Value {
@@ -106,6 +112,9 @@ impl Value {
             Value::String(_) => Type::String,
             Value::Bool(_) => Type::Bool,
             Value::Null => Type::Null,
+            Value::Date(_) => Type::Date,
+            Value::Datetime(_) => Type::Datetime,
+            Value::Duration(_) => Type::Duration,
         }
     }
 }
@@ -167,6 +176,25 @@ pub enum Expr {
         expr: Box<Expr>,
         negated: bool,
     },
+    /// A window: `function(args)` over the rows of each partition (all
+    /// rows when `partition` is empty), in the order the rows arrive, which
+    /// is the order of `order` when that is known.
+    Window {
+        function: WindowKind,
+        args: Vec<Expr>,
+        partition: Vec<Expr>,
+        /// The pipeline's sort keys at this point, for `rank`; empty when
+        /// the rows are in no known sort order.
+        order: Vec<SortKey>,
+    },
+}
+
+/// What a window computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowKind {
+    /// An aggregate over the partition, repeated on each of its rows.
+    Aggregate(Aggregate),
+    Position(WindowFunction),
 }
 
 impl Expr {

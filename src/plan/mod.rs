@@ -3,6 +3,7 @@
 //! Invariant: nothing under `plan` imports Polars; this is the boundary a
 //! second backend (ClickHouse SQL) will plug into.
 
+pub mod explain;
 pub mod functions;
 pub mod logical;
 pub mod resolve;

@@ -17,7 +17,9 @@ pub fn cell_text(cell: &Cell) -> String {
             if d.and_utc().timestamp_subsec_micros() == 0 {
                 d.format("%Y-%m-%d %H:%M:%S").to_string()
             } else {
-                d.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+                // Fractions of a second without trailing zeros.
+                let text = d.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+                text.trim_end_matches('0').to_owned()
             }
         }
         Cell::Duration(micros) => duration(*micros),

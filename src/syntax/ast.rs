@@ -207,6 +207,16 @@ pub enum ExprKind {
         expr: Box<Expr>,
         negated: bool,
     },
+    /// `call over ([by key, …])`: a window over partitions of the rows.
+    Window {
+        function: Box<Expr>,
+        partition: Vec<Expr>,
+    },
+    /// `case when c then v … [else v] end`
+    Case {
+        branches: Vec<(Expr, Expr)>,
+        otherwise: Option<Box<Expr>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -216,6 +226,10 @@ pub enum Literal {
     String(String),
     Bool(bool),
     Null,
+    Date(chrono::NaiveDate),
+    Datetime(chrono::NaiveDateTime),
+    /// Microseconds.
+    Duration(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! Every lexeme parser skips the white space before it, so a node's span
 //! starts at its first real character and ends right after its last one.
 
+use chrono::{NaiveDate, NaiveDateTime};
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char, digit1};
 use nom::combinator::{opt, recognize};
@@ -165,11 +166,34 @@ pub fn ident(i: Input) -> PResult<(String, Span)> {
 }
 
 /// A number as written: digits with optional `_` separators, fraction,
-/// exponent, and a K/M/B suffix (thousand, million, billion).
+/// exponent, and a K/M/B suffix (thousand, million, billion) — or, with a
+/// unit, a duration (`500ms`, `30s`, `15m`, `1h`, `7d`, `2w`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Number {
     Int(i64),
     Float(f64),
+    /// Microseconds.
+    Duration(i64),
+}
+
+/// Duration units and their length in microseconds. Longer names first so
+/// `ms` is not read as `m` followed by `s`.
+const DURATION_UNITS: &[(&str, i64)] = &[
+    ("ms", 1_000),
+    ("us", 1),
+    ("s", 1_000_000),
+    ("m", 60_000_000),
+    ("h", 3_600_000_000),
+    ("d", 86_400_000_000),
+    ("w", 604_800_000_000),
+];
+
+/// The duration unit at the start of `text`, when a whole word.
+fn duration_unit(text: &str) -> Option<(&'static str, i64)> {
+    DURATION_UNITS.iter().copied().find(|(unit, _)| {
+        text.strip_prefix(unit)
+            .is_some_and(|after| !after.starts_with(is_word_char))
+    })
 }
 
 pub fn number(i: Input) -> PResult<(Number, Span)> {
@@ -190,6 +214,26 @@ pub fn number(i: Input) -> PResult<(Number, Span)> {
     .map_err(|_: nom::Err<SyntaxError>| {
         nom::Err::Error(SyntaxError::expected(start, "a number"))
     })?;
+    if let Some((unit, micros)) = duration_unit(rest.fragment()) {
+        let (rest, _) = rest.take_split(unit.len());
+        let span = Span::new(start, offset(&rest));
+        let plain: String = text.fragment().chars().filter(|c| *c != '_').collect();
+        let value = match scale_decimal(&plain, 0) {
+            Some(Number::Int(n)) => n.checked_mul(micros),
+            Some(Number::Float(f)) => {
+                let total = f * micros as f64;
+                (total.is_finite() && total.abs() < 9.2e18).then(|| total.round() as i64)
+            }
+            _ => None,
+        };
+        return match value {
+            Some(micros) => Ok((rest, (Number::Duration(micros), span))),
+            None => Err(nom::Err::Failure(
+                SyntaxError::custom(start, span.end - start, "duration out of range")
+                    .with_label("too long"),
+            )),
+        };
+    }
     let (rest, suffix) = opt(nom::character::complete::one_of("KMB")).parse(rest)?;
     if rest.fragment().starts_with(is_word_char) {
         let bad: usize = rest
@@ -202,7 +246,10 @@ pub fn number(i: Input) -> PResult<(Number, Span)> {
         return Err(nom::Err::Failure(
             SyntaxError::custom(start, end - start, "invalid number")
                 .with_label("not a number")
-                .with_help("numbers may end in K (thousand), M (million) or B (billion)"),
+                .with_help(
+                    "numbers may end in K (thousand), M (million) or B (billion); \
+                     durations in ms, s, m, h, d or w",
+                ),
         ));
     }
     let span = Span::new(start, offset(&rest));
@@ -220,6 +267,65 @@ pub fn number(i: Input) -> PResult<(Number, Span)> {
             span.end - start,
             "number out of range",
         ))),
+    }
+}
+
+/// A date or date-time literal: `2025-11-17`, `2025-11-17T06:00`,
+/// `2025-11-17T06:00:00.250Z` (no time zone other than `Z`, read as UTC).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Temporal {
+    Date(NaiveDate),
+    Datetime(NaiveDateTime),
+}
+
+pub fn temporal(i: Input) -> PResult<(Temporal, Span)> {
+    let (i, _) = ws(i)?;
+    let start = offset(&i);
+    let text = *i.fragment();
+    let bytes = text.as_bytes();
+    let digits_at = |range: std::ops::Range<usize>| {
+        bytes.get(range).is_some_and(|b| b.iter().all(u8::is_ascii_digit))
+    };
+    let is_date = digits_at(0..4)
+        && bytes.get(4) == Some(&b'-')
+        && digits_at(5..7)
+        && bytes.get(7) == Some(&b'-')
+        && digits_at(8..10);
+    if !is_date {
+        return Err(nom::Err::Error(SyntaxError::expected(start, "a date")));
+    }
+    // The literal runs over date and time characters; what follows must
+    // not continue a word.
+    let mut end = 10;
+    if bytes.get(10) == Some(&b'T') {
+        end = 11 + text[11..]
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, ':' | '.' | 'Z')))
+            .unwrap_or(text.len() - 11);
+    }
+    let written = &text[..end];
+    let invalid = |message: &str| {
+        nom::Err::Failure(
+            SyntaxError::custom(start, end, message.to_owned())
+                .with_label("not a valid date")
+                .with_help("write dates as 2025-11-17 and times as 2025-11-17T06:00:00"),
+        )
+    };
+    if text[end..].starts_with(is_word_char) {
+        return Err(invalid("invalid date or time"));
+    }
+    let (rest, _) = i.take_split(end);
+    let span = Span::new(start, offset(&rest));
+    if end == 10 {
+        let date = NaiveDate::parse_from_str(written, "%Y-%m-%d").map_err(|_| invalid("invalid date"))?;
+        return Ok((rest, (Temporal::Date(date), span)));
+    }
+    let body = written.strip_suffix('Z').unwrap_or(written);
+    let parsed = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(body, format).ok());
+    match parsed {
+        Some(datetime) => Ok((rest, (Temporal::Datetime(datetime), span))),
+        None => Err(invalid("invalid date-time")),
     }
 }
 
@@ -311,6 +417,36 @@ mod tests {
         assert_eq!(n("2.5"), Some(Number::Float(2.5)));
         assert_eq!(n("1e3"), Some(Number::Float(1000.0)));
         assert_eq!(n("0.0005K"), Some(Number::Float(0.5)));
+    }
+
+    #[test]
+    fn durations_are_microseconds() {
+        let n = |t| number(input(t)).map(|(_, (n, _))| n).ok();
+        assert_eq!(n("30s"), Some(Number::Duration(30_000_000)));
+        assert_eq!(n("15m"), Some(Number::Duration(900_000_000)));
+        assert_eq!(n("1h"), Some(Number::Duration(3_600_000_000)));
+        assert_eq!(n("7d"), Some(Number::Duration(604_800_000_000)));
+        assert_eq!(n("250ms"), Some(Number::Duration(250_000)));
+        assert_eq!(n("1.5h"), Some(Number::Duration(5_400_000_000)));
+        assert_eq!(n("10M"), Some(Number::Int(10_000_000)));
+        assert!(matches!(number(input("5sec")), Err(nom::Err::Failure(_))));
+    }
+
+    #[test]
+    fn dates_and_times() {
+        let t = |text| temporal(input(text)).map(|(_, (t, _))| t);
+        let day = NaiveDate::from_ymd_opt(2025, 11, 17).unwrap();
+        assert_eq!(t("2025-11-17").ok(), Some(Temporal::Date(day)));
+        assert_eq!(t("2025-11-17 |").ok(), Some(Temporal::Date(day)));
+        assert_eq!(t("2025-11-17T06:00").ok(), Some(Temporal::Datetime(day.and_hms_opt(6, 0, 0).unwrap())));
+        assert_eq!(t("2025-11-17T06:00:30Z").ok(), Some(Temporal::Datetime(day.and_hms_opt(6, 0, 30).unwrap())));
+        assert_eq!(
+            t("2025-11-17T06:00:00.250").ok(),
+            Some(Temporal::Datetime(day.and_hms_milli_opt(6, 0, 0, 250).unwrap()))
+        );
+        assert!(matches!(t("2025-13-01"), Err(nom::Err::Failure(_))));
+        assert!(matches!(t("2025-11-17T25:00"), Err(nom::Err::Failure(_))));
+        assert!(matches!(t("2025-11"), Err(nom::Err::Error(_))));
     }
 
     #[test]

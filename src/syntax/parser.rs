@@ -15,7 +15,8 @@ use nom::multi::separated_list1;
 use super::ast::*;
 use super::error::SyntaxError;
 use super::lexeme::{
-    Input, Number, PResult, RESERVED, expect, ident, keyword, number, spanned, string, sym, ws,
+    Input, Number, PResult, RESERVED, Temporal, expect, ident, keyword, number, spanned, string,
+    sym, temporal, ws,
 };
 use crate::diagnostic::{Span, did_you_mean};
 
@@ -613,6 +614,7 @@ fn unary(i: Input) -> PResult<Expr> {
             // Fold the sign into number literals so `-5` is a literal.
             ExprKind::Literal(Literal::Int(n)) => ExprKind::Literal(Literal::Int(-n)),
             ExprKind::Literal(Literal::Float(f)) => ExprKind::Literal(Literal::Float(-f)),
+            ExprKind::Literal(Literal::Duration(d)) => ExprKind::Literal(Literal::Duration(-d)),
             _ => ExprKind::Unary(UnaryOp::Neg, Box::new(operand)),
         };
         return Ok((rest, Expr { kind, span }));
@@ -620,7 +622,8 @@ fn unary(i: Input) -> PResult<Expr> {
     primary(i)
 }
 
-/// primary = number | string | "true" | "false" | "null" | call | name | "(" expr ")"
+/// primary = date | number | string | "true" | "false" | "null" | case
+///         | call [ window ] | name | "(" expr ")"
 fn primary(i: Input) -> PResult<Expr> {
     let (i, _) = ws(i)?;
     let start = offset(&i);
@@ -628,6 +631,17 @@ fn primary(i: Input) -> PResult<Expr> {
         kind: ExprKind::Literal(kind),
         span,
     };
+    match temporal(i) {
+        Ok((rest, (value, span))) => {
+            let kind = match value {
+                Temporal::Date(d) => Literal::Date(d),
+                Temporal::Datetime(t) => Literal::Datetime(t),
+            };
+            return Ok((rest, literal(kind, span)));
+        }
+        Err(failure @ nom::Err::Failure(_)) => return Err(failure),
+        Err(_) => {}
+    }
     // A malformed number or string is reported as such (a failure), not
     // as "expected an expression".
     match number(i) {
@@ -635,6 +649,7 @@ fn primary(i: Input) -> PResult<Expr> {
             let kind = match n {
                 Number::Int(v) => Literal::Int(v),
                 Number::Float(v) => Literal::Float(v),
+                Number::Duration(v) => Literal::Duration(v),
             };
             return Ok((rest, literal(kind, span)));
         }
@@ -686,13 +701,15 @@ fn primary(i: Input) -> PResult<Expr> {
             name,
             span: name_span,
         };
-        return Ok((
-            after,
-            Expr {
-                kind: ExprKind::Call { name, args },
-                span,
-            },
-        ));
+        let call = Expr {
+            kind: ExprKind::Call { name, args },
+            span,
+        };
+        return window(after, call);
+    }
+    if name == "case" && keyword("when")(rest).is_ok() {
+        let _nesting = Nesting::enter(name_span.start)?;
+        return case(rest, name_span);
     }
     Ok((
         rest,
@@ -701,6 +718,67 @@ fn primary(i: Input) -> PResult<Expr> {
             span: name_span,
         },
     ))
+}
+
+/// window = "over" "(" [ "by" expr { "," expr } ] ")"
+fn window(i: Input, call: Expr) -> PResult<Expr> {
+    let Ok((rest, _)) = keyword("over")(i) else {
+        return Ok((i, call));
+    };
+    let (rest, _) = cut(sym("(")).parse(rest)?;
+    let (rest, partition) = match keyword("by")(rest) {
+        Ok((rest, _)) => cut(separated_list1(sym(","), expr)).parse(rest)?,
+        Err(_) => (rest, Vec::new()),
+    };
+    let (rest, close) = match sym(")")(rest) {
+        Ok(found) => found,
+        Err(_) => {
+            let (at, _) = ws(rest)?;
+            let mut error = SyntaxError::expected(offset(&at), "`)`");
+            if partition.is_empty() {
+                error.expected.push("`by`".to_owned());
+            }
+            return Err(nom::Err::Failure(error));
+        }
+    };
+    let span = call.span.to(close);
+    let kind = ExprKind::Window {
+        function: Box::new(call),
+        partition,
+    };
+    Ok((rest, Expr { kind, span }))
+}
+
+/// case = "case" "when" expr "then" expr { "when" expr "then" expr } [ "else" expr ] "end"
+fn case(i: Input, case_span: Span) -> PResult<Expr> {
+    let mut branches = Vec::new();
+    let mut rest = i;
+    while let Ok((after, _)) = keyword("when")(rest) {
+        let (after, condition) = cut(expr).parse(after)?;
+        let (after, _) = cut(keyword("then")).parse(after)?;
+        let (after, value) = cut(expr).parse(after)?;
+        branches.push((condition, value));
+        rest = after;
+    }
+    let (rest, otherwise) = match keyword("else")(rest) {
+        Ok((after, _)) => {
+            let (after, value) = cut(expr).parse(after)?;
+            (after, Some(Box::new(value)))
+        }
+        Err(_) => (rest, None),
+    };
+    let (rest, end) = match keyword("end")(rest) {
+        Ok(found) => found,
+        Err(_) => {
+            let (at, _) = ws(rest)?;
+            let mut error = SyntaxError::expected(offset(&at), "`when`");
+            error.expected.extend(["`else`".to_owned(), "`end`".to_owned()]);
+            return Err(nom::Err::Failure(error.with_help("a case ends with `end`")));
+        }
+    };
+    let kind = ExprKind::Case { branches, otherwise };
+    let span = case_span.to(end);
+    Ok((rest, Expr { kind, span }))
 }
 
 /// Runs `parser` on all of `text` and fails unless it consumed everything

@@ -159,6 +159,7 @@ fn strength(e: &Expr) -> u8 {
         ExprKind::Unary(UnaryOp::Neg, _) => 7,
         ExprKind::Literal(Literal::Int(n)) if *n < 0 => 7,
         ExprKind::Literal(Literal::Float(f)) if f.is_sign_negative() => 7,
+        ExprKind::Literal(Literal::Duration(d)) if *d < 0 => 7,
         _ => 8,
     }
 }
@@ -212,7 +213,51 @@ pub fn expr(e: &Expr) -> String {
             let not = if *negated { "not " } else { "" };
             format!("{} is {not}null", operand(inner, 5))
         }
+        ExprKind::Window {
+            function,
+            partition,
+        } => {
+            if partition.is_empty() {
+                format!("{} over ()", expr(function))
+            } else {
+                let keys = partition.iter().map(expr).collect::<Vec<_>>().join(", ");
+                format!("{} over (by {keys})", expr(function))
+            }
+        }
+        ExprKind::Case {
+            branches,
+            otherwise,
+        } => {
+            let mut out = String::from("case");
+            for (condition, value) in branches {
+                let _ = write!(out, " when {} then {}", expr(condition), expr(value));
+            }
+            if let Some(value) = otherwise {
+                let _ = write!(out, " else {}", expr(value));
+            }
+            out.push_str(" end");
+            out
+        }
     }
+}
+
+/// A duration in its largest exact unit: `90m`, `1h`, `250ms`.
+pub fn duration(micros: i64) -> String {
+    const UNITS: [(&str, i64); 7] = [
+        ("w", 604_800_000_000),
+        ("d", 86_400_000_000),
+        ("h", 3_600_000_000),
+        ("m", 60_000_000),
+        ("s", 1_000_000),
+        ("ms", 1_000),
+        ("us", 1),
+    ];
+    let (unit, size) = UNITS
+        .iter()
+        .copied()
+        .find(|(_, size)| micros % size == 0)
+        .unwrap_or(("us", 1));
+    format!("{}{unit}", micros / size)
 }
 
 fn literal(l: &Literal) -> String {
@@ -227,5 +272,8 @@ fn literal(l: &Literal) -> String {
         Literal::String(s) => string(s),
         Literal::Bool(b) => b.to_string(),
         Literal::Null => "null".to_owned(),
+        Literal::Date(d) => d.format("%Y-%m-%d").to_string(),
+        Literal::Datetime(t) => t.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+        Literal::Duration(micros) => duration(*micros),
     }
 }

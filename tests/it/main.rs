@@ -24,7 +24,26 @@ pub fn root() -> PathBuf {
 pub fn run_to_text(name: &str, text: &str) -> String {
     let engine = Engine::with_bundled_datasets().expect("bundled datasets load");
     let mut session = Session::new(engine);
+    if let Err(message) = apply_directives(&mut session, text) {
+        return format!("setup failed: {message}\n");
+    }
     run_in(&mut session, name, text)
+}
+
+/// Comment lines at the top of a case that set up its session:
+/// `# table: NAME=PATH` (PATH relative to the repository root, which is
+/// where cargo runs tests) and
+/// `# now: TIMESTAMP`.
+fn apply_directives(session: &mut Session, text: &str) -> Result<(), String> {
+    for line in text.lines().take_while(|l| l.starts_with('#')) {
+        if let Some(table) = line.strip_prefix("# table:") {
+            let (name, path) = table.trim().split_once('=').ok_or("table directive needs NAME=PATH")?;
+            session.add_file(name.trim(), path.trim())?;
+        } else if let Some(now) = line.strip_prefix("# now:") {
+            session.set_now(Some(infraql::session::parse_timestamp(now)?));
+        }
+    }
+    Ok(())
 }
 
 pub fn run_in(session: &mut Session, name: &str, text: &str) -> String {

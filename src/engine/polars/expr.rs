@@ -1,12 +1,15 @@
 //! Logical expressions to Polars expressions.
 
 use ::polars::prelude::{
-    self as pl, DataType, NULL, NamedFrom, QuantileMethod, RoundMode, Series, coalesce, concat_str,
-    lit, when,
+    self as pl, DataType, NULL, NamedFrom, QuantileMethod, RoundMode, Series, StrptimeOptions,
+    TimeUnit, coalesce, concat_str, int_range, len, lit, when,
 };
 
-use crate::plan::functions::{Aggregate, Function};
-use crate::plan::logical::{BinaryOp, Expr, StringTest, UnaryOp, Value};
+use chrono::NaiveDate;
+
+use crate::plan::functions::{Aggregate, Function, WindowFunction};
+use crate::plan::logical::{BinaryOp, Expr, SortKey, StringTest, UnaryOp, Value, WindowKind};
+use crate::plan::types::Type;
 
 use super::types::to_dtype;
 
@@ -32,6 +35,12 @@ pub fn lower(expr: &Expr) -> pl::Expr {
             let test = lower(expr).is_in(lit(list_series(values)).implode(false), false);
             if *negated { test.not() } else { test }
         }
+        Expr::Window {
+            function,
+            args,
+            partition,
+            order,
+        } => window(*function, args, partition, order),
         Expr::IsNull { expr, negated } => {
             if *negated {
                 lower(expr).is_not_null()
@@ -49,6 +58,51 @@ fn literal(value: &Value) -> pl::Expr {
         Value::String(s) => lit(s.as_str()),
         Value::Bool(b) => lit(*b),
         Value::Null => lit(NULL),
+        Value::Date(d) => {
+            let days = d.signed_duration_since(NaiveDate::default()).num_days();
+            lit(days).cast(DataType::Date)
+        }
+        Value::Datetime(t) => lit(t.and_utc().timestamp_micros()).cast(to_dtype(Type::Datetime)),
+        Value::Duration(micros) => lit(*micros).cast(to_dtype(Type::Duration)),
+    }
+}
+
+/// 1, 2, 3, … over the rows (of each partition, once `over` is applied).
+fn row_number() -> pl::Expr {
+    int_range(lit(0i64), len(), 1, DataType::Int64) + lit(1i64)
+}
+
+fn window(function: WindowKind, args: &[Expr], partition: &[Expr], order: &[SortKey]) -> pl::Expr {
+    let partition: Vec<pl::Expr> = partition.iter().map(lower).collect();
+    let over = |e: pl::Expr| {
+        if partition.is_empty() {
+            return e;
+        }
+        // `over` fails only for an empty partition, ruled out above.
+        e.clone().over(&partition).unwrap_or(e)
+    };
+    match function {
+        WindowKind::Aggregate(aggregate) => over(aggregate_call(aggregate, args)),
+        WindowKind::Position(WindowFunction::RowNumber) => over(row_number()),
+        WindowKind::Position(WindowFunction::CumSum) => {
+            let x = args.first().map(lower).unwrap_or_else(|| lit(NULL));
+            over(x.cum_sum(false))
+        }
+        WindowKind::Position(WindowFunction::Rank) => {
+            // Rows arrive sorted by `order`, so a row's rank is the row
+            // number of the first row of its run of equal keys: mark where
+            // the keys change and carry that row number forward.
+            let changed = order
+                .iter()
+                .map(|key| {
+                    let k = lower(&key.expr);
+                    over(k.clone().neq_missing(k.shift(lit(1i64))))
+                })
+                .reduce(|a, b| a.or(b))
+                .unwrap_or_else(|| lit(true));
+            let start_of_run = when(changed).then(over(row_number())).otherwise(lit(0i64));
+            over(start_of_run.cum_max(false))
+        }
     }
 }
 
@@ -179,6 +233,47 @@ fn function_call(function: Function, args: &[Expr]) -> pl::Expr {
         Function::Coalesce => coalesce(&lowered),
         Function::Concat => concat_str(std::mem::take(&mut lowered), "", false),
         Function::Replace => arg(0).str().replace_all(arg(1), arg(2), true),
+        Function::Floor => arg(0).floor(),
+        Function::ToDatetime => {
+            // The ISO 8601 shapes people write, tried in turn; text none of
+            // them reads becomes null.
+            const FORMATS: [&str; 6] = [
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S%.fZ",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%d",
+            ];
+            let text = arg(0);
+            let attempts: Vec<pl::Expr> = FORMATS
+                .iter()
+                .map(|format| {
+                    let options = StrptimeOptions {
+                        format: Some((*format).into()),
+                        strict: false,
+                        exact: true,
+                        cache: true,
+                    };
+                    text.clone().str().to_datetime(Some(TimeUnit::Microseconds), None, options, lit("raise"))
+                })
+                .collect();
+            coalesce(&attempts)
+        }
+        Function::Bin => {
+            let width = match args.get(1) {
+                Some(Expr::Literal(Value::Duration(micros))) => *micros,
+                // Resolution only lets positive constant widths through.
+                _ => 1,
+            };
+            arg(0).dt().truncate(lit(format!("{width}us")))
+        }
+        Function::Date => arg(0).dt().date(),
+        Function::Year => arg(0).dt().year().cast(DataType::Int64),
+        Function::Month => arg(0).dt().month().cast(DataType::Int64),
+        Function::Day => arg(0).dt().day().cast(DataType::Int64),
+        Function::Hour => arg(0).dt().hour().cast(DataType::Int64),
+        Function::Minute => arg(0).dt().minute().cast(DataType::Int64),
         Function::Substr => {
             let start = (arg(1) - lit(1i64)).cast(DataType::Int64);
             let length = if args.len() > 2 {
@@ -194,7 +289,7 @@ fn function_call(function: Function, args: &[Expr]) -> pl::Expr {
 fn aggregate_call(aggregate: Aggregate, args: &[Expr]) -> pl::Expr {
     let x = args.first().map(lower).unwrap_or_else(|| lit(NULL));
     match aggregate {
-        Aggregate::CountRows => pl::len().cast(DataType::Int64),
+        Aggregate::CountRows => len().cast(DataType::Int64),
         Aggregate::Count => x.count().cast(DataType::Int64),
         Aggregate::CountIf => x.sum().cast(DataType::Int64),
         // SQL's sum of no values is null, Polars' is 0: keep the SQL answer.

@@ -6,6 +6,7 @@
 
 mod errors;
 mod expr;
+pub mod files;
 mod lower;
 pub mod sources;
 pub mod types;
@@ -28,6 +29,9 @@ use crate::plan::schema::Schema;
 pub struct Engine {
     sources: Sources,
     schemas: BTreeMap<String, Schema>,
+    /// The path (or glob) each file-backed table was read from, for
+    /// explaining read failures.
+    origins: BTreeMap<String, String>,
 }
 
 impl Engine {
@@ -49,7 +53,7 @@ impl Engine {
         let mut files: Vec<_> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.is_file() && sources::FileKind::of(&p.to_string_lossy()).is_ok())
+            .filter(|p| p.is_file() && files::FileKind::of(&p.to_string_lossy()).is_ok())
             .collect();
         files.sort();
         if files.is_empty() {
@@ -74,11 +78,19 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Adds (or replaces) a table read from a file.
+    /// Adds (or replaces) a table read from a file or glob.
     pub fn add_file(&mut self, name: &str, path: &str) -> Result<(), String> {
-        let frame = sources::scan(path)?;
-        self.add_lazy(name, frame)
-            .map_err(|e| format!("cannot read `{path}`: {e}"))
+        let frame = files::scan(path)?;
+        let kind = files::FileKind::of(path)?;
+        let mut frame_for_schema = frame.clone();
+        let polars_schema = frame_for_schema
+            .collect_schema()
+            .map_err(|e| files::read_failure(&files::expand(path).unwrap_or_default(), kind, &e))?;
+        let schema = types::to_schema(&polars_schema).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        self.sources.insert(name, frame);
+        self.schemas.insert(name.to_owned(), schema);
+        self.origins.insert(name.to_owned(), path.to_owned());
+        Ok(())
     }
 
     fn add_frame(&mut self, name: &str, frame: DataFrame) -> Result<(), String> {
@@ -88,22 +100,56 @@ impl Engine {
         Ok(())
     }
 
-    fn add_lazy(&mut self, name: &str, mut frame: LazyFrame) -> Result<(), String> {
-        let polars_schema = frame.collect_schema().map_err(|e| describe_error(&e))?;
-        let schema = types::to_schema(&polars_schema)?;
-        self.sources.insert(name, frame);
-        self.schemas.insert(name.to_owned(), schema);
-        Ok(())
-    }
 
     /// The lazy frame computing `plan`.
     pub fn lazy(&self, plan: &Plan) -> Result<LazyFrame, String> {
         lower::lower(plan, &self.sources)
     }
 
-    /// Runs `plan` to completion.
+    /// The plan Polars runs for `plan`, after its optimisations.
+    pub fn explain(&self, plan: &Plan) -> Result<String, String> {
+        self.lazy(plan)?.explain(true).map_err(|e| describe_error(&e))
+    }
+
+    /// Runs `plan` to completion. A failure that a file explains (a value
+    /// that does not parse, a damaged file) names the file and line.
     pub fn collect(&self, plan: &Plan) -> Result<DataFrame, String> {
-        self.lazy(plan)?.collect().map_err(|e| describe_error(&e))
+        self.lazy(plan)?
+            .collect()
+            .map_err(|e| self.explain_failure(plan, &e))
+    }
+
+    fn explain_failure(&self, plan: &Plan, error: &::polars::prelude::PolarsError) -> String {
+        let mut paths = Vec::new();
+        self.file_sources(plan, &mut paths);
+        for path in paths {
+            let (Ok(kind), Ok(found)) = (files::FileKind::of(&path), files::expand(&path)) else {
+                continue;
+            };
+            if let Some(problem) = files::diagnose(&found, kind, error) {
+                return problem;
+            }
+        }
+        describe_error(error)
+    }
+
+    /// The paths of the files `plan` reads, directly or through tables.
+    fn file_sources(&self, plan: &Plan, out: &mut Vec<String>) {
+        match plan {
+            Plan::File { path } => out.push(path.clone()),
+            Plan::Table { name } => out.extend(self.origins.get(name).cloned()),
+            Plan::Filter { input, .. }
+            | Plan::Select { input, .. }
+            | Plan::Derive { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Distinct { input, .. } => self.file_sources(input, out),
+            Plan::Join { left, right, .. } | Plan::Union { left, right } => {
+                self.file_sources(left, out);
+                self.file_sources(right, out);
+            }
+        }
     }
 
     /// Table names with their schemas, in name order.
@@ -122,10 +168,12 @@ impl Catalog for Engine {
     }
 
     fn file(&self, path: &str) -> Result<Schema, String> {
-        let mut frame = sources::scan(path)?;
+        let found = files::expand(path)?;
+        let kind = files::FileKind::of(path)?;
+        let mut frame = files::scan(path)?;
         let schema = frame
             .collect_schema()
-            .map_err(|e| format!("cannot read `{path}`: {}", describe_error(&e)))?;
+            .map_err(|e| files::read_failure(&found, kind, &e))?;
         types::to_schema(&schema).map_err(|e| format!("cannot read `{path}`: {e}"))
     }
 }

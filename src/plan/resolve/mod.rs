@@ -7,12 +7,15 @@
 //! shape is unknown), and later statements are still checked, so one run
 //! lists all the independent mistakes of a script.
 
+mod calls;
 mod expr;
 
 use std::collections::{HashMap, HashSet};
 
 use expr::{Reported, Scope};
 pub use expr::{column_list, unify};
+
+use chrono::NaiveDateTime;
 
 use super::logical::{Expr, JoinKind, Plan, Query, SortKey};
 use super::schema::{Column, Schema};
@@ -37,6 +40,8 @@ pub trait Catalog {
 pub struct Binding {
     pub plan: Plan,
     pub schema: Schema,
+    /// The sort its rows come in, when known (for `rank()` downstream).
+    pub order: Option<Vec<SortKey>>,
 }
 
 /// A resolved statement.
@@ -56,6 +61,7 @@ pub fn resolve(
     text: &str,
     catalog: &dyn Catalog,
     bindings: &mut HashMap<String, Binding>,
+    now: NaiveDateTime,
 ) -> Result<Vec<Step>, Vec<Diagnostic>> {
     let mut resolver = Resolver {
         catalog,
@@ -63,6 +69,8 @@ pub fn resolve(
         bindings: bindings.clone(),
         broken: HashSet::new(),
         errors: Vec::new(),
+        now,
+        order: None,
     };
     let mut steps = Vec::new();
     for statement in &script.statements {
@@ -70,6 +78,7 @@ pub fn resolve(
             StatementKind::Let { name, pipeline } => {
                 match resolver.pipeline(pipeline) {
                     Ok((plan, schema, export)) => {
+                        let order = resolver.order.take();
                         if let Some((_, span)) = export {
                             resolver.errors.push(
                                 Diagnostic::at("`export` cannot be used in a `let`", span)
@@ -81,9 +90,12 @@ pub fn resolve(
                             );
                         }
                         resolver.broken.remove(&name.name);
-                        resolver
-                            .bindings
-                            .insert(name.name.clone(), Binding { plan, schema });
+                        let binding = Binding {
+                            plan,
+                            schema,
+                            order,
+                        };
+                        resolver.bindings.insert(name.name.clone(), binding);
                     }
                     Err(Reported) => {
                         resolver.broken.insert(name.name.clone());
@@ -125,6 +137,11 @@ pub(crate) struct Resolver<'a> {
     /// `let`s that failed to resolve: uses of them are not reported again.
     broken: HashSet<String>,
     errors: Vec<Diagnostic>,
+    /// What `now()` means for this whole script.
+    now: NaiveDateTime,
+    /// The sort keys the rows flowing through the current pipeline are in,
+    /// when known: `rank()` ranks by them.
+    order: Option<Vec<SortKey>>,
 }
 
 /// A pipeline's plan, schema and, when it ends in `export`, the file and
@@ -132,6 +149,7 @@ pub(crate) struct Resolver<'a> {
 type Resolved = (Plan, Schema, Option<(String, Span)>);
 
 impl Resolver<'_> {
+    /// Resolves a pipeline; `self.order` holds its rows' sort order after.
     fn pipeline(&mut self, pipeline: &ast::Pipeline) -> Result<Resolved, Reported> {
         let (mut plan, mut schema) = self.source(&pipeline.source)?;
         let mut export = None;
@@ -162,8 +180,10 @@ impl Resolver<'_> {
         match &source.kind {
             SourceKind::Named(name) => {
                 if let Some(binding) = self.bindings.get(&name.name) {
+                    self.order = binding.order.clone();
                     return Ok((binding.plan.clone(), binding.schema.clone()));
                 }
+                self.order = None;
                 if self.broken.contains(&name.name) {
                     return Err(Reported);
                 }
@@ -187,7 +207,7 @@ impl Resolver<'_> {
                 self.errors.push(d);
                 Err(Reported)
             }
-            SourceKind::File(path) => match self.catalog.file(&path.value) {
+            SourceKind::File(path) => match self.catalog.file(&path.value).inspect(|_| self.order = None) {
                 Ok(schema) => Ok((
                     Plan::File {
                         path: path.value.clone(),
@@ -214,7 +234,23 @@ impl Resolver<'_> {
         }
     }
 
+    /// Applies one operator and works out the sort order of its output.
     fn operator(
+        &mut self,
+        op: &ast::Operator,
+        input: Plan,
+        schema: Schema,
+    ) -> Result<(Plan, Schema), Reported> {
+        // Expressions of this operator see the order before it (`rank()`
+        // after a sort); resolving a join's or union's other side moves
+        // `self.order`, so it is set afresh once the operator is done.
+        let before = self.order.clone();
+        let (plan, schema) = self.apply(op, input, schema)?;
+        self.order = order_after(&op.kind, before, &plan, &schema, |item| self.item_name(item));
+        Ok((plan, schema))
+    }
+
+    fn apply(
         &mut self,
         op: &ast::Operator,
         input: Plan,
@@ -716,21 +752,109 @@ impl Resolver<'_> {
     }
 }
 
+/// The sort order rows are in after `op`, given the order before it:
+/// sorts set it; operators that keep rows in place keep it as long as the
+/// columns it is defined by keep their meaning; the rest end it.
+fn order_after(
+    op: &OperatorKind,
+    before: Option<Vec<SortKey>>,
+    plan: &Plan,
+    schema: &Schema,
+    item_name: impl Fn(&ast::Item) -> String,
+) -> Option<Vec<SortKey>> {
+    let sort_keys = |plan: &Plan| match plan {
+        Plan::Sort { keys, .. } => Some(keys.clone()),
+        Plan::Limit { input, .. } => match input.as_ref() {
+            Plan::Sort { keys, .. } => Some(keys.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    if matches!(op, OperatorKind::Sort(_) | OperatorKind::Top { .. }) {
+        return sort_keys(plan);
+    }
+    let keys = before?;
+    let mentioned = |keys: &[SortKey], name: &str| keys.iter().any(|k| mentions(&k.expr, name));
+    match op {
+        OperatorKind::Sort(_) | OperatorKind::Top { .. } => sort_keys(plan),
+        OperatorKind::Where(_) | OperatorKind::Take(_) | OperatorKind::Export(_) => Some(keys),
+        OperatorKind::Derive(items) => {
+            let redefined = items.iter().any(|item| mentioned(&keys, &item_name(item)));
+            (!redefined).then_some(keys)
+        }
+        OperatorKind::Select(_) | OperatorKind::Drop(_) | OperatorKind::Rename(_) | OperatorKind::Distinct(_) => {
+            let projection = match plan {
+                Plan::Select { columns, .. } => Some(columns),
+                Plan::Distinct { input, .. } => match input.as_ref() {
+                    Plan::Select { columns, .. } => Some(columns),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some(columns) = projection else {
+                return Some(keys);
+            };
+            // Every column the keys read must come through unchanged.
+            let unchanged = |name: &str| {
+                columns
+                    .iter()
+                    .any(|(out, expr)| out == name && matches!(expr, Expr::Column(c) if c == name))
+            };
+            let mut read = Vec::new();
+            for key in &keys {
+                columns_read(&key.expr, &mut read);
+            }
+            read.iter().all(|name| unchanged(name)).then_some(keys)
+        }
+        OperatorKind::Join { .. } => {
+            let mut read = Vec::new();
+            for key in &keys {
+                columns_read(&key.expr, &mut read);
+            }
+            read.iter().all(|name| schema.contains(name)).then_some(keys)
+        }
+        OperatorKind::Group { .. } | OperatorKind::Agg(_) | OperatorKind::Count | OperatorKind::Union(_) => None,
+    }
+}
+
+/// The names of the columns `expr` reads.
+fn columns_read(expr: &Expr, out: &mut Vec<String>) {
+    match expr {
+        Expr::Column(c) => out.push(c.clone()),
+        Expr::Literal(_) => {}
+        Expr::Cast(e, _) | Expr::Unary(_, e) => columns_read(e, out),
+        Expr::InList { expr, .. } | Expr::IsNull { expr, .. } => columns_read(expr, out),
+        Expr::Binary(_, a, b) | Expr::StringTest(_, a, b) => {
+            columns_read(a, out);
+            columns_read(b, out);
+        }
+        Expr::If(a, b, c) => {
+            columns_read(a, out);
+            columns_read(b, out);
+            columns_read(c, out);
+        }
+        Expr::Function(_, args) | Expr::Aggregate(_, args) => {
+            args.iter().for_each(|a| columns_read(a, out));
+        }
+        Expr::Window {
+            args,
+            partition,
+            order,
+            ..
+        } => {
+            args.iter().chain(partition).for_each(|a| columns_read(a, out));
+            order.iter().for_each(|k| columns_read(&k.expr, out));
+        }
+    }
+}
+
 fn schema_of(items: &[(String, Expr, Type)]) -> Schema {
     Schema::new(items.iter().map(|(n, _, t)| (n.clone(), *t)))
 }
 
 /// Whether `expr` reads column `name`.
 fn mentions(expr: &Expr, name: &str) -> bool {
-    match expr {
-        Expr::Column(c) => c == name,
-        Expr::Literal(_) => false,
-        Expr::Cast(e, _) | Expr::Unary(_, e) => mentions(e, name),
-        Expr::InList { expr, .. } | Expr::IsNull { expr, .. } => mentions(expr, name),
-        Expr::Binary(_, a, b) | Expr::StringTest(_, a, b) => mentions(a, name) || mentions(b, name),
-        Expr::If(a, b, c) => mentions(a, name) || mentions(b, name) || mentions(c, name),
-        Expr::Function(_, args) | Expr::Aggregate(_, args) => {
-            args.iter().any(|a| mentions(a, name))
-        }
-    }
+    let mut read = Vec::new();
+    columns_read(expr, &mut read);
+    read.iter().any(|c| c == name)
 }

@@ -1,0 +1,144 @@
+//! Times one infraql query over data files, for the benchmark.
+//!
+//! ```text
+//! infraql_bench --table logs=bench/data/logs_1m.parquet --now 2025-11-24T00:00:00 \
+//!     --runs 5 --query-file bench/queries/01_requests_by_status.iql [--print-csv out.csv]
+//! ```
+//!
+//! Registers the tables, fixes `now()`, runs the query once to warm up and
+//! then `--runs` times, and prints one JSON line:
+//!
+//! ```text
+//! {"engine":"infraql","median_ms":…,"runs_ms":[…],"peak_rss_mb":…,"rows":…}
+//! ```
+//!
+//! A run is the whole of [`Session::run`] (parse, resolve, lower to Polars,
+//! collect), as a user waits for it; `rows` counts the rows of the last
+//! result. Peak RSS is the process's high-water mark (`VmHWM`). A query
+//! that fails prints its diagnostics to standard error and exits with 1.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDateTime;
+use clap::Parser;
+use infraql::engine::polars::Engine;
+use infraql::format::Format;
+use infraql::session::{Outcome, Session};
+use polars::prelude::DataFrame;
+
+/// Command-line arguments.
+#[derive(Parser)]
+#[command(about = "Times an infraql query and prints the timings as one JSON line")]
+struct Args {
+    /// A table to register, as NAME=PATH (CSV, Parquet, …); repeatable.
+    #[arg(long = "table", value_name = "NAME=PATH", required = true)]
+    tables: Vec<String>,
+    /// What `now()` returns, as YYYY-MM-DDTHH:MM:SS (default: the clock).
+    #[arg(long, value_parser = parse_datetime)]
+    now: Option<NaiveDateTime>,
+    /// Timed runs after the warm-up run.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// The file holding the query (an infraql script).
+    #[arg(long)]
+    query_file: PathBuf,
+    /// Writes the last result to this CSV file.
+    #[arg(long)]
+    print_csv: Option<PathBuf>,
+}
+
+fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
+        .map_err(|e| format!("expected YYYY-MM-DDTHH:MM:SS: {e}"))
+}
+
+/// Runs `query` once, returning the last result it produced.
+fn run_once(session: &mut Session, name: &str, query: &str) -> Result<DataFrame> {
+    let mut last = None;
+    session
+        .run(name, query, |outcome| {
+            if let Outcome::Rows(frame) = outcome {
+                last = Some(frame);
+            }
+            Ok(())
+        })
+        .map_err(|failure| anyhow::anyhow!("{}", failure.render(false)))?;
+    last.context("the query produced no result (does it end with `export`?)")
+}
+
+/// The median of `values` (the mean of the two middle ones for an even count).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    if sorted.len() % 2 == 0 {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
+    } else {
+        sorted[middle]
+    }
+}
+
+/// The peak resident set size of this process in MiB, from /proc.
+fn peak_rss_mb() -> Result<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let line = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .context("no VmHWM in /proc/self/status")?;
+    let kib: f64 = line
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .context("reading VmHWM")?;
+    Ok(kib / 1024.0)
+}
+
+fn bench(args: &Args) -> Result<()> {
+    let mut session = Session::new(Engine::default());
+    for table in &args.tables {
+        let Some((name, path)) = table.split_once('=') else {
+            bail!("--table expects NAME=PATH, got `{table}`");
+        };
+        session.add_file(name, path).map_err(anyhow::Error::msg)?;
+    }
+    session.set_now(args.now);
+    let name = args.query_file.display().to_string();
+    let query = std::fs::read_to_string(&args.query_file)
+        .with_context(|| format!("reading {name}"))?;
+
+    let mut frame = run_once(&mut session, &name, &query)?;
+    let mut runs_ms = Vec::with_capacity(args.runs as usize);
+    for _ in 0..args.runs {
+        let start = Instant::now();
+        frame = run_once(&mut session, &name, &query)?;
+        runs_ms.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    let report = serde_json::json!({
+        "engine": "infraql",
+        "median_ms": median(&runs_ms),
+        "runs_ms": runs_ms,
+        "peak_rss_mb": peak_rss_mb()?,
+        "rows": frame.height(),
+    });
+    if let Some(path) = &args.print_csv {
+        infraql::export::write_file(&mut frame, Path::new(path), Format::Csv)
+            .map_err(anyhow::Error::msg)?;
+    }
+    println!("{report}");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match bench(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("infraql_bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
