@@ -74,10 +74,15 @@ fn parse_table(text: &str) -> Result<(String, String), String> {
     let (name, path) = text
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=PATH, found `{text}`"))?;
-    let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_alphanumeric() || c == '_');
     if !plain {
-        return Err(format!("`{name}` is not a table name: use letters, digits and _"));
+        return Err(format!(
+            "`{name}` is not a table name: use letters, digits and _"
+        ));
     }
     if path.is_empty() {
         return Err("the path after = is empty".to_owned());

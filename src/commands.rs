@@ -47,7 +47,12 @@ pub fn run(session: &mut Session, line: &str) -> Reply {
         ".explain" if rest.is_empty() => Reply::Error("usage: .explain QUERY".to_owned()),
         ".explain" => match session.explain("<explain>", rest) {
             Ok(text) => Reply::Text(text),
-            Err(failure) => Reply::Error(failure.render(false).trim_start_matches("error: ").to_owned()),
+            Err(failure) => Reply::Error(
+                failure
+                    .render(false)
+                    .trim_start_matches("error: ")
+                    .to_owned(),
+            ),
         },
         ".now" => now(session, rest),
         ".help" => Reply::Text(help()),
@@ -97,7 +102,10 @@ fn load(session: &mut Session, rest: &str) -> Reply {
     };
     let path = path.trim().trim_matches(|c| c == '"' || c == '\'');
     let name = name.trim();
-    let plain = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_alphanumeric() || c == '_');
     if path.is_empty() || !plain {
         return usage();
@@ -129,7 +137,10 @@ fn now(session: &mut Session, rest: &str) -> Reply {
         text => match crate::session::parse_timestamp(text) {
             Ok(t) => {
                 session.set_now(Some(t));
-                Reply::Text(format!("now() is fixed at {}\n", t.format("%Y-%m-%dT%H:%M:%S")))
+                Reply::Text(format!(
+                    "now() is fixed at {}\n",
+                    t.format("%Y-%m-%dT%H:%M:%S")
+                ))
             }
             Err(message) => Reply::Error(message),
         },

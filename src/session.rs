@@ -145,7 +145,8 @@ impl Session {
         let now = self.now.unwrap_or_else(|| Utc::now().naive_utc());
         // Explaining defines nothing: `let`s are resolved on a copy.
         let mut bindings = self.bindings.clone();
-        let steps = resolve::resolve(&script, text, &self.engine, &mut bindings, now).map_err(fail)?;
+        let steps =
+            resolve::resolve(&script, text, &self.engine, &mut bindings, now).map_err(fail)?;
         let mut out = String::new();
         for step in steps {
             let Step::Run { query, span } = step else {
@@ -195,15 +196,24 @@ fn indent(text: &str) -> String {
 /// 2025-11-24T06:00:00[.fff][Z] (UTC).
 pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime, String> {
     let trimmed = text.trim().trim_end_matches('Z');
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(trimmed, format).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
-        .ok_or_else(|| format!("`{}` is not a timestamp: write 2025-11-24 or 2025-11-24T06:00:00", text.trim()))
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(trimmed, format).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })
+    .ok_or_else(|| {
+        format!(
+            "`{}` is not a timestamp: write 2025-11-24 or 2025-11-24T06:00:00",
+            text.trim()
+        )
+    })
 }
 
 fn runtime_error(message: String, span: Span) -> Diagnostic {

@@ -3,7 +3,9 @@
 use std::fmt::Write;
 
 use super::functions::{self, WindowFunction};
-use super::logical::{BinaryOp, Expr, JoinKind, Plan, SortKey, StringTest, UnaryOp, Value, WindowKind};
+use super::logical::{
+    BinaryOp, Expr, JoinKind, Plan, SortKey, StringTest, UnaryOp, Value, WindowKind,
+};
 use crate::syntax::print;
 
 /// The plan as a tree, one operation a line, inputs indented below.
@@ -33,10 +35,14 @@ fn write_plan(plan: &Plan, depth: usize, out: &mut String) {
         Plan::Derive { columns, .. } => writeln!(out, "{pad}Derive {}", list(columns)),
         Plan::Sort { keys, .. } => writeln!(out, "{pad}Sort {}", sort_keys(keys)),
         Plan::Limit { count, .. } => writeln!(out, "{pad}Limit {count}"),
-        Plan::Aggregate { keys, aggregates, .. } if keys.is_empty() => {
+        Plan::Aggregate {
+            keys, aggregates, ..
+        } if keys.is_empty() => {
             writeln!(out, "{pad}Aggregate {}", list(aggregates))
         }
-        Plan::Aggregate { keys, aggregates, .. } => {
+        Plan::Aggregate {
+            keys, aggregates, ..
+        } => {
             writeln!(out, "{pad}Group {} agg {}", list(keys), list(aggregates))
         }
         Plan::Distinct { columns, .. } if columns.is_empty() => writeln!(out, "{pad}Distinct"),
@@ -71,7 +77,13 @@ fn write_plan(plan: &Plan, depth: usize, out: &mut String) {
 
 fn sort_keys(keys: &[SortKey]) -> String {
     keys.iter()
-        .map(|k| format!("{}{}", expr(&k.expr), if k.descending { " desc" } else { "" }))
+        .map(|k| {
+            format!(
+                "{}{}",
+                expr(&k.expr),
+                if k.descending { " desc" } else { "" }
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -96,7 +108,9 @@ pub fn expr(e: &Expr) -> String {
             };
             format!("({} {word} {})", expr(a), expr(b))
         }
-        Expr::Function(function, items) => format!("{}({})", functions::scalar_name(*function), args(items)),
+        Expr::Function(function, items) => {
+            format!("{}({})", functions::scalar_name(*function), args(items))
+        }
         Expr::Aggregate(aggregate, items) => format!("{}({})", aggregate.name(), args(items)),
         Expr::If(c, a, b) => format!("if({}, {}, {})", expr(c), expr(a), expr(b)),
         Expr::InList {
@@ -108,8 +122,15 @@ pub fn expr(e: &Expr) -> String {
             let not = if *negated { "not " } else { "" };
             format!("{} {not}in [{}]", expr(inner), values.join(", "))
         }
-        Expr::IsNull { expr: inner, negated } => {
-            format!("{} is {}null", expr(inner), if *negated { "not " } else { "" })
+        Expr::IsNull {
+            expr: inner,
+            negated,
+        } => {
+            format!(
+                "{} is {}null",
+                expr(inner),
+                if *negated { "not " } else { "" }
+            )
         }
         Expr::Window {
             function,
@@ -179,7 +200,10 @@ mod tests {
             count: 3,
             input: Box::new(Plan::Aggregate {
                 keys: vec![("host".to_owned(), Expr::column("host"))],
-                aggregates: vec![("n".to_owned(), Expr::Aggregate(Aggregate::CountRows, vec![]))],
+                aggregates: vec![(
+                    "n".to_owned(),
+                    Expr::Aggregate(Aggregate::CountRows, vec![]),
+                )],
                 input: Box::new(Plan::Filter {
                     predicate: Expr::Binary(
                         BinaryOp::Eq,

@@ -284,7 +284,9 @@ pub fn temporal(i: Input) -> PResult<(Temporal, Span)> {
     let text = *i.fragment();
     let bytes = text.as_bytes();
     let digits_at = |range: std::ops::Range<usize>| {
-        bytes.get(range).is_some_and(|b| b.iter().all(u8::is_ascii_digit))
+        bytes
+            .get(range)
+            .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
     };
     let is_date = digits_at(0..4)
         && bytes.get(4) == Some(&b'-')
@@ -298,9 +300,10 @@ pub fn temporal(i: Input) -> PResult<(Temporal, Span)> {
     // not continue a word.
     let mut end = 10;
     if bytes.get(10) == Some(&b'T') {
-        end = 11 + text[11..]
-            .find(|c: char| !(c.is_ascii_digit() || matches!(c, ':' | '.' | 'Z')))
-            .unwrap_or(text.len() - 11);
+        end = 11
+            + text[11..]
+                .find(|c: char| !(c.is_ascii_digit() || matches!(c, ':' | '.' | 'Z')))
+                .unwrap_or(text.len() - 11);
     }
     let written = &text[..end];
     let invalid = |message: &str| {
@@ -316,7 +319,8 @@ pub fn temporal(i: Input) -> PResult<(Temporal, Span)> {
     let (rest, _) = i.take_split(end);
     let span = Span::new(start, offset(&rest));
     if end == 10 {
-        let date = NaiveDate::parse_from_str(written, "%Y-%m-%d").map_err(|_| invalid("invalid date"))?;
+        let date =
+            NaiveDate::parse_from_str(written, "%Y-%m-%d").map_err(|_| invalid("invalid date"))?;
         return Ok((rest, (Temporal::Date(date), span)));
     }
     let body = written.strip_suffix('Z').unwrap_or(written);
@@ -438,11 +442,19 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2025, 11, 17).unwrap();
         assert_eq!(t("2025-11-17").ok(), Some(Temporal::Date(day)));
         assert_eq!(t("2025-11-17 |").ok(), Some(Temporal::Date(day)));
-        assert_eq!(t("2025-11-17T06:00").ok(), Some(Temporal::Datetime(day.and_hms_opt(6, 0, 0).unwrap())));
-        assert_eq!(t("2025-11-17T06:00:30Z").ok(), Some(Temporal::Datetime(day.and_hms_opt(6, 0, 30).unwrap())));
+        assert_eq!(
+            t("2025-11-17T06:00").ok(),
+            Some(Temporal::Datetime(day.and_hms_opt(6, 0, 0).unwrap()))
+        );
+        assert_eq!(
+            t("2025-11-17T06:00:30Z").ok(),
+            Some(Temporal::Datetime(day.and_hms_opt(6, 0, 30).unwrap()))
+        );
         assert_eq!(
             t("2025-11-17T06:00:00.250").ok(),
-            Some(Temporal::Datetime(day.and_hms_milli_opt(6, 0, 0, 250).unwrap()))
+            Some(Temporal::Datetime(
+                day.and_hms_milli_opt(6, 0, 0, 250).unwrap()
+            ))
         );
         assert!(matches!(t("2025-13-01"), Err(nom::Err::Failure(_))));
         assert!(matches!(t("2025-11-17T25:00"), Err(nom::Err::Failure(_))));

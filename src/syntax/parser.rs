@@ -772,11 +772,16 @@ fn case(i: Input, case_span: Span) -> PResult<Expr> {
         Err(_) => {
             let (at, _) = ws(rest)?;
             let mut error = SyntaxError::expected(offset(&at), "`when`");
-            error.expected.extend(["`else`".to_owned(), "`end`".to_owned()]);
+            error
+                .expected
+                .extend(["`else`".to_owned(), "`end`".to_owned()]);
             return Err(nom::Err::Failure(error.with_help("a case ends with `end`")));
         }
     };
-    let kind = ExprKind::Case { branches, otherwise };
+    let kind = ExprKind::Case {
+        branches,
+        otherwise,
+    };
     let span = case_span.to(end);
     Ok((rest, Expr { kind, span }))
 }

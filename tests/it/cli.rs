@@ -388,3 +388,69 @@ fn import_builds_the_tables_from_a_documentation_tree() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn table_and_now_flags_make_log_queries_reproducible() {
+    let query = "logs | where to_datetime(timestamp) >= ago(24h) | count";
+    infraql()
+        .args([
+            "--table",
+            "logs=tests/fixtures/logs/*.csv",
+            "--now",
+            "2025-11-24T00:00:00",
+            "--format",
+            "csv",
+            "-e",
+            query,
+        ])
+        .current_dir(root())
+        .assert()
+        .success()
+        .stdout("count\n24\n");
+    infraql()
+        .args([
+            "--table",
+            "logs=tests/fixtures/logs/*.csv",
+            "--now",
+            "2025-11-23",
+            "--format",
+            "csv",
+            "-e",
+            query,
+        ])
+        .current_dir(root())
+        .assert()
+        .success()
+        .stdout("count\n48\n");
+}
+
+#[test]
+fn bad_table_and_now_flags_are_usage_or_data_errors() {
+    infraql()
+        .args(["--table", "logs", "-e", "logs"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("NAME=PATH"));
+    infraql()
+        .args(["--table", "9x=a.csv", "-e", "x"])
+        .assert()
+        .code(2);
+    infraql()
+        .args(["--now", "yesterday", "-e", "services | count"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a timestamp"));
+    infraql()
+        .args([
+            "--table",
+            "logs=tests/fixtures/logs/*.parquet",
+            "-e",
+            "logs | count",
+        ])
+        .current_dir(root())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--table logs: no files match `tests/fixtures/logs/*.parquet`",
+        ));
+}

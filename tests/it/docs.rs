@@ -55,7 +55,13 @@ fn check_resolves(origin: &str, text: &str) {
         )
     });
     let mut bindings = HashMap::new();
-    if let Err(errors) = resolve::resolve(&script, text, &engine, &mut bindings, chrono::NaiveDateTime::default()) {
+    if let Err(errors) = resolve::resolve(
+        &script,
+        text,
+        &engine,
+        &mut bindings,
+        chrono::NaiveDateTime::default(),
+    ) {
         let rendered: Vec<String> = errors
             .iter()
             .map(|d| d.render(origin, text, false))

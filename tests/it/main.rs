@@ -5,6 +5,7 @@ mod docs;
 mod golden;
 mod import;
 mod repl;
+mod scan;
 mod syntax;
 
 use std::path::{Path, PathBuf};
@@ -37,7 +38,10 @@ pub fn run_to_text(name: &str, text: &str) -> String {
 fn apply_directives(session: &mut Session, text: &str) -> Result<(), String> {
     for line in text.lines().take_while(|l| l.starts_with('#')) {
         if let Some(table) = line.strip_prefix("# table:") {
-            let (name, path) = table.trim().split_once('=').ok_or("table directive needs NAME=PATH")?;
+            let (name, path) = table
+                .trim()
+                .split_once('=')
+                .ok_or("table directive needs NAME=PATH")?;
             session.add_file(name.trim(), path.trim())?;
         } else if let Some(now) = line.strip_prefix("# now:") {
             session.set_now(Some(infraql::session::parse_timestamp(now)?));

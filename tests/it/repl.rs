@@ -11,7 +11,10 @@ const PROMPT: &str = "infraql> ";
 
 fn start(history: &std::path::Path) -> PtySession {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
-    command.env("INFRAQL_HISTORY", history).env("TERM", "xterm");
+    command
+        .env("INFRAQL_HISTORY", history)
+        .env("TERM", "xterm")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
     let mut session = spawn_command(command, Some(Duration::from_secs(30).as_millis() as u64))
         .expect("REPL starts");
     session.exp_string(PROMPT).expect("first prompt");
@@ -60,6 +63,22 @@ fn runs_queries_commands_and_survives_errors() {
 
     repl.send_line(".schema nosuch").unwrap();
     repl.exp_string("unknown table `nosuch`").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    repl.send_line(".load tests/fixtures/logs/*.csv as logs")
+        .unwrap();
+    repl.exp_string("as logs (14 columns)").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".now 2025-11-24").unwrap();
+    repl.exp_string("fixed at 2025-11-24T00:00:00").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("logs | where to_datetime(timestamp) >= ago(24h) | count")
+        .unwrap();
+    repl.exp_string("    24 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".explain logs | where status == 429 | select host")
+        .unwrap();
+    repl.exp_string("PROJECT 2/14 COLUMNS").unwrap();
     repl.exp_string(PROMPT).unwrap();
 
     repl.send_line(".help").unwrap();

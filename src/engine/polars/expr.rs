@@ -255,7 +255,12 @@ fn function_call(function: Function, args: &[Expr]) -> pl::Expr {
                         exact: true,
                         cache: true,
                     };
-                    text.clone().str().to_datetime(Some(TimeUnit::Microseconds), None, options, lit("raise"))
+                    text.clone().str().to_datetime(
+                        Some(TimeUnit::Microseconds),
+                        None,
+                        options,
+                        lit("raise"),
+                    )
                 })
                 .collect();
             coalesce(&attempts)

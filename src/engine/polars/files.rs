@@ -68,7 +68,10 @@ pub fn expand(path: &str) -> Result<Vec<PathBuf>, String> {
         return Ok(vec![file.to_path_buf()]);
     }
     let entries = glob::glob(path).map_err(|e| format!("invalid pattern `{path}`: {}", e.msg))?;
-    let mut files: Vec<PathBuf> = entries.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|p| p.is_file())
+        .collect();
     if files.is_empty() {
         return Err(format!("no files match `{path}`"));
     }
@@ -128,7 +131,8 @@ fn parquet_problem(file: &Path, error: &PolarsError) -> Option<String> {
         Ok(()) if &magic != b"PAR1" => Some("not a Parquet file".to_owned()),
         Ok(()) => {
             let text = error.to_string();
-            text.contains("out of specification").then(|| "damaged Parquet file".to_owned())
+            text.contains("out of specification")
+                .then(|| "damaged Parquet file".to_owned())
         }
     }
 }
@@ -170,7 +174,13 @@ fn csv_problem(file: &Path, kind: FileKind, error: &PolarsError) -> Option<Strin
         };
         let line = record.position().map_or(0, |p| p.line());
         if record.len() != headers.len() {
-            let fields = |n: usize| if n == 1 { "1 field".to_owned() } else { format!("{n} fields") };
+            let fields = |n: usize| {
+                if n == 1 {
+                    "1 field".to_owned()
+                } else {
+                    format!("{n} fields")
+                }
+            };
             return Some(format!(
                 "line {line} has {}, the header has {}",
                 fields(record.len()),
@@ -216,7 +226,10 @@ mod tests {
 
     #[test]
     fn kinds_follow_extensions() {
-        assert_eq!(FileKind::of("logs/2025-11-*.parquet"), Ok(FileKind::Parquet));
+        assert_eq!(
+            FileKind::of("logs/2025-11-*.parquet"),
+            Ok(FileKind::Parquet)
+        );
         assert_eq!(FileKind::of("a.JSONL"), Ok(FileKind::Ndjson));
         assert!(FileKind::of("a.xlsx").is_err());
     }
@@ -228,7 +241,11 @@ mod tests {
         assert_eq!(expand(&pattern), Err(format!("no files match `{pattern}`")));
         std::fs::write(dir.path().join("b.parquet"), "x").unwrap();
         std::fs::write(dir.path().join("a.parquet"), "x").unwrap();
-        let names: Vec<_> = expand(&pattern).unwrap().iter().map(|p| p.file_name().unwrap().to_owned()).collect();
+        let names: Vec<_> = expand(&pattern)
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_owned())
+            .collect();
         assert_eq!(names, ["a.parquet", "b.parquet"]);
     }
 
@@ -236,8 +253,14 @@ mod tests {
     fn directories_and_missing_files_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().display().to_string();
-        assert_eq!(expand(&path), Err(format!("`{path}` is a directory, not a file")));
-        assert_eq!(expand("/no/such.csv"), Err("no such file: `/no/such.csv`".to_owned()));
+        assert_eq!(
+            expand(&path),
+            Err(format!("`{path}` is a directory, not a file"))
+        );
+        assert_eq!(
+            expand("/no/such.csv"),
+            Err("no such file: `/no/such.csv`".to_owned())
+        );
     }
 
     #[test]
@@ -250,7 +273,9 @@ mod tests {
         );
         assert_eq!(
             csv_problem(&file, FileKind::Csv, &error).as_deref(),
-            Some("line 3, column `n`: `oops` does not fit the column's type (the column holds integer values)")
+            Some(
+                "line 3, column `n`: `oops` does not fit the column's type (the column holds integer values)"
+            )
         );
         std::fs::write(&file, "a,n\nx,1,2\n").unwrap();
         let ragged = PolarsError::ComputeError("found more fields than defined in 'Schema'".into());
@@ -275,6 +300,9 @@ mod tests {
         let file = dir.path().join("t.parquet");
         std::fs::write(&file, "hello, world").unwrap();
         let error = PolarsError::ComputeError("parquet: File out of specification".into());
-        assert_eq!(parquet_problem(&file, &error).as_deref(), Some("not a Parquet file"));
+        assert_eq!(
+            parquet_problem(&file, &error).as_deref(),
+            Some("not a Parquet file")
+        );
     }
 }

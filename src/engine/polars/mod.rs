@@ -86,7 +86,8 @@ impl Engine {
         let polars_schema = frame_for_schema
             .collect_schema()
             .map_err(|e| files::read_failure(&files::expand(path).unwrap_or_default(), kind, &e))?;
-        let schema = types::to_schema(&polars_schema).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        let schema =
+            types::to_schema(&polars_schema).map_err(|e| format!("cannot read `{path}`: {e}"))?;
         self.sources.insert(name, frame);
         self.schemas.insert(name.to_owned(), schema);
         self.origins.insert(name.to_owned(), path.to_owned());
@@ -100,7 +101,6 @@ impl Engine {
         Ok(())
     }
 
-
     /// The lazy frame computing `plan`.
     pub fn lazy(&self, plan: &Plan) -> Result<LazyFrame, String> {
         lower::lower(plan, &self.sources)
@@ -108,7 +108,9 @@ impl Engine {
 
     /// The plan Polars runs for `plan`, after its optimisations.
     pub fn explain(&self, plan: &Plan) -> Result<String, String> {
-        self.lazy(plan)?.explain(true).map_err(|e| describe_error(&e))
+        self.lazy(plan)?
+            .explain(true)
+            .map_err(|e| describe_error(&e))
     }
 
     /// Runs `plan` to completion. A failure that a file explains (a value

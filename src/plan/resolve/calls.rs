@@ -23,9 +23,12 @@ impl Resolver<'_> {
     ) -> Result<Typed, Reported> {
         let ExprKind::Call { name, args } = &function.kind else {
             return Err(self.report(
-                Diagnostic::at("only a function call can be followed by `over`", function.span)
-                    .with_label("not a call")
-                    .with_help("e.g. sum(requests) over (by service)"),
+                Diagnostic::at(
+                    "only a function call can be followed by `over`",
+                    function.span,
+                )
+                .with_label("not a call")
+                .with_help("e.g. sum(requests) over (by service)"),
             ));
         };
         self.call(name, args, span, Some(partition), ctx)
@@ -85,9 +88,12 @@ impl Resolver<'_> {
                 self.position_call(function, info.usage, args, span, over.unwrap_or(&[]), ctx)
             }
             (_, Some(_)) => Err(self.report(
-                Diagnostic::at(format!("`{}` cannot be used with `over`", name.name), name.span)
-                    .with_label("not a window function")
-                    .with_help("`over` follows an aggregate, row_number(), rank() or cumsum(x)"),
+                Diagnostic::at(
+                    format!("`{}` cannot be used with `over`", name.name),
+                    name.span,
+                )
+                .with_label("not a window function")
+                .with_help("`over` follows an aggregate, row_number(), rank() or cumsum(x)"),
             )),
             (Callable::Scalar(function), None) => {
                 let resolved = self.arguments(args, ctx)?;
@@ -129,7 +135,8 @@ impl Resolver<'_> {
                 .map(|instant| Expr::Literal(Value::Datetime(instant))),
             _ => None,
         };
-        let expr = folded.unwrap_or_else(|| Expr::Binary(BinaryOp::Sub, Box::new(now), Box::new(duration)));
+        let expr = folded
+            .unwrap_or_else(|| Expr::Binary(BinaryOp::Sub, Box::new(now), Box::new(duration)));
         Ok((expr, Type::Datetime))
     }
 
@@ -137,9 +144,12 @@ impl Resolver<'_> {
     fn window_position_check(&mut self, name: &ast::Ident, ctx: Ctx) -> Result<(), Reported> {
         if ctx.in_aggregate || matches!(ctx.scope, Scope::Aggregate { .. }) {
             return Err(self.report(
-                Diagnostic::at(format!("window `{}` is not allowed here", name.name), name.span)
-                    .with_label("windows work on rows, not groups")
-                    .with_help("use windows in where, derive, select or sort, after the group"),
+                Diagnostic::at(
+                    format!("window `{}` is not allowed here", name.name),
+                    name.span,
+                )
+                .with_label("windows work on rows, not groups")
+                .with_help("use windows in where, derive, select or sort, after the group"),
             ));
         }
         Ok(())
@@ -158,7 +168,11 @@ impl Resolver<'_> {
         if failed { Err(Reported) } else { Ok(out) }
     }
 
-    pub(super) fn arguments(&mut self, args: &[ast::Expr], ctx: Ctx) -> Result<Vec<Typed>, Reported> {
+    pub(super) fn arguments(
+        &mut self,
+        args: &[ast::Expr],
+        ctx: Ctx,
+    ) -> Result<Vec<Typed>, Reported> {
         let mut resolved = Vec::with_capacity(args.len());
         let mut failed = false;
         for arg in args {
@@ -170,7 +184,14 @@ impl Resolver<'_> {
         if failed { Err(Reported) } else { Ok(resolved) }
     }
 
-    fn arity(&mut self, usage: &str, got: usize, min: usize, max: usize, span: Span) -> Result<(), Reported> {
+    fn arity(
+        &mut self,
+        usage: &str,
+        got: usize,
+        min: usize,
+        max: usize,
+        span: Span,
+    ) -> Result<(), Reported> {
         if (min..=max).contains(&got) {
             return Ok(());
         }
@@ -181,9 +202,12 @@ impl Resolver<'_> {
             (a, b) => format!("{a} to {b} arguments"),
         };
         Err(self.report(
-            Diagnostic::at(format!("wrong number of arguments: expected {wanted}, found {got}"), span)
-                .with_label("here")
-                .with_help(format!("usage: {usage}")),
+            Diagnostic::at(
+                format!("wrong number of arguments: expected {wanted}, found {got}"),
+                span,
+            )
+            .with_label("here")
+            .with_help(format!("usage: {usage}")),
         ))
     }
 
@@ -200,8 +224,11 @@ impl Resolver<'_> {
         }
         let a = ty.with_article();
         Err(self.report(
-            Diagnostic::at(format!("`{function}` needs {what}, `{}` is {a}", print::expr(arg)), arg.span)
-                .with_label(format!("this is {a}")),
+            Diagnostic::at(
+                format!("`{function}` needs {what}, `{}` is {a}", print::expr(arg)),
+                arg.span,
+            )
+            .with_label(format!("this is {a}")),
         ))
     }
 
@@ -216,8 +243,11 @@ impl Resolver<'_> {
     ) -> Result<Typed, Reported> {
         if ctx.in_aggregate {
             return Err(self.report(
-                Diagnostic::at(format!("aggregate `{}` inside another aggregate", name.name), name.span)
-                    .with_label("aggregates cannot nest"),
+                Diagnostic::at(
+                    format!("aggregate `{}` inside another aggregate", name.name),
+                    name.span,
+                )
+                .with_label("aggregates cannot nest"),
             ));
         }
         if let Scope::Row = ctx.scope {
@@ -283,12 +313,21 @@ impl Resolver<'_> {
                 Type::Float
             }
             Aggregate::Min | Aggregate::Max => {
-                self.expect_type(&raw[0], ty, Type::is_ordered, "values that can be ordered", name)?;
+                self.expect_type(
+                    &raw[0],
+                    ty,
+                    Type::is_ordered,
+                    "values that can be ordered",
+                    name,
+                )?;
                 ty
             }
             _ => ty,
         };
-        let float_input = matches!(aggregate, Aggregate::Avg | Aggregate::Median | Aggregate::Std);
+        let float_input = matches!(
+            aggregate,
+            Aggregate::Avg | Aggregate::Median | Aggregate::Std
+        );
         let x = if float_input { x.cast(Type::Float) } else { x };
         Ok((Expr::Aggregate(aggregate, vec![x]), result))
     }
@@ -337,17 +376,27 @@ impl Resolver<'_> {
         Ok((window, ty))
     }
 
-    fn if_call(&mut self, usage: &str, resolved: Vec<Typed>, args: &[ast::Expr], span: Span) -> Result<Typed, Reported> {
+    fn if_call(
+        &mut self,
+        usage: &str,
+        resolved: Vec<Typed>,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Result<Typed, Reported> {
         self.arity(usage, args.len(), 3, 3, span)?;
         let mut it = resolved.into_iter();
-        let (Some((c, ct)), Some((a, at)), Some((b, bt))) = (it.next(), it.next(), it.next()) else {
+        let (Some((c, ct)), Some((a, at)), Some((b, bt))) = (it.next(), it.next(), it.next())
+        else {
             return Err(Reported);
         };
         if !matches!(ct, Type::Bool | Type::Null) {
             let a = ct.with_article();
             return Err(self.report(
-                Diagnostic::at(format!("the condition of `if` must be true/false, found {a}"), args[0].span)
-                    .with_label(format!("this is {a}")),
+                Diagnostic::at(
+                    format!("the condition of `if` must be true/false, found {a}"),
+                    args[0].span,
+                )
+                .with_label(format!("this is {a}")),
             ));
         }
         let Some(ty) = unify(at, bt) else {
@@ -359,7 +408,11 @@ impl Resolver<'_> {
                 .with_label("both branches must give the same type"),
             ));
         };
-        let expr = Expr::If(Box::new(c), Box::new(cast_to(a, at, ty)), Box::new(cast_to(b, bt, ty)));
+        let expr = Expr::If(
+            Box::new(c),
+            Box::new(cast_to(a, at, ty)),
+            Box::new(cast_to(b, bt, ty)),
+        );
         Ok((expr, ty))
     }
 
@@ -381,7 +434,11 @@ impl Resolver<'_> {
             Function::Lower | Function::Upper | Function::Len => {
                 one(self)?;
                 self.expect_type(&raw[0], types[0], string, "text", name)?;
-                if function == Function::Len { Type::Int } else { Type::String }
+                if function == Function::Len {
+                    Type::Int
+                } else {
+                    Type::String
+                }
             }
             Function::Abs | Function::Floor => {
                 one(self)?;
@@ -395,8 +452,11 @@ impl Resolver<'_> {
                     && !matches!(digits.kind, ExprKind::Literal(Literal::Int(0..=15)))
                 {
                     return Err(self.report(
-                        Diagnostic::at("the digits of `round` must be a whole number from 0 to 15", digits.span)
-                            .with_label("expected e.g. 2"),
+                        Diagnostic::at(
+                            "the digits of `round` must be a whole number from 0 to 15",
+                            digits.span,
+                        )
+                        .with_label("expected e.g. 2"),
                     ));
                 }
                 types[0]
@@ -409,13 +469,20 @@ impl Resolver<'_> {
                         Some(u) => ty = u,
                         None => {
                             return Err(self.report(
-                                Diagnostic::at(format!("`coalesce` arguments differ in type: {ty} and {t}"), arg.span)
-                                    .with_label(format!("this is {}", t.with_article())),
+                                Diagnostic::at(
+                                    format!("`coalesce` arguments differ in type: {ty} and {t}"),
+                                    arg.span,
+                                )
+                                .with_label(format!("this is {}", t.with_article())),
                             ));
                         }
                     }
                 }
-                let exprs = exprs.into_iter().zip(types).map(|(e, t)| cast_to(e, t, ty)).collect();
+                let exprs = exprs
+                    .into_iter()
+                    .zip(types)
+                    .map(|(e, t)| cast_to(e, t, ty))
+                    .collect();
                 return Ok((Expr::Function(function, exprs), ty));
             }
             Function::Concat => {
@@ -423,7 +490,13 @@ impl Resolver<'_> {
                 let exprs = exprs
                     .into_iter()
                     .zip(types)
-                    .map(|(e, t)| if t == Type::String { e } else { e.cast(Type::String) })
+                    .map(|(e, t)| {
+                        if t == Type::String {
+                            e
+                        } else {
+                            e.cast(Type::String)
+                        }
+                    })
                     .collect();
                 return Ok((Expr::Function(function, exprs), Type::String));
             }
@@ -444,7 +517,8 @@ impl Resolver<'_> {
                     && start < 1
                 {
                     return Err(self.report(
-                        Diagnostic::at("`substr` counts from 1", raw[1].span).with_label("the first character is 1"),
+                        Diagnostic::at("`substr` counts from 1", raw[1].span)
+                            .with_label("the first character is 1"),
                     ));
                 }
                 Type::String
@@ -452,9 +526,23 @@ impl Resolver<'_> {
             Function::ToDatetime => {
                 one(self)?;
                 let convertible = |t: Type| {
-                    matches!(t, Type::Int | Type::Float | Type::String | Type::Date | Type::Datetime | Type::Null)
+                    matches!(
+                        t,
+                        Type::Int
+                            | Type::Float
+                            | Type::String
+                            | Type::Date
+                            | Type::Datetime
+                            | Type::Null
+                    )
                 };
-                self.expect_type(&raw[0], types[0], convertible, "unix seconds, text or a date", name)?;
+                self.expect_type(
+                    &raw[0],
+                    types[0],
+                    convertible,
+                    "unix seconds, text or a date",
+                    name,
+                )?;
                 let x = exprs.into_iter().next().ok_or(Reported)?;
                 return Ok((to_datetime(x, types[0]), Type::Datetime));
             }
@@ -484,7 +572,14 @@ impl Resolver<'_> {
 
     /// `bin(ts, 1h)` truncates times; `bin(x, 100)` floors numbers to a
     /// multiple of the width.
-    fn bin(&mut self, usage: &str, exprs: Vec<Expr>, types: Vec<Type>, raw: &[ast::Expr], span: Span) -> Result<Typed, Reported> {
+    fn bin(
+        &mut self,
+        usage: &str,
+        exprs: Vec<Expr>,
+        types: Vec<Type>,
+        raw: &[ast::Expr],
+        span: Span,
+    ) -> Result<Typed, Reported> {
         self.arity(usage, exprs.len(), 2, 2, span)?;
         let mut exprs = exprs.into_iter();
         let (Some(x), Some(width)) = (exprs.next(), exprs.next()) else {
@@ -495,12 +590,18 @@ impl Resolver<'_> {
                 let positive = matches!(width, Expr::Literal(Value::Duration(d)) if d > 0);
                 if !positive {
                     return Err(self.report(
-                        Diagnostic::at("the width of `bin` must be a positive duration written out", raw[1].span)
-                            .with_label("expected e.g. 1h"),
+                        Diagnostic::at(
+                            "the width of `bin` must be a positive duration written out",
+                            raw[1].span,
+                        )
+                        .with_label("expected e.g. 1h"),
                     ));
                 }
                 let x = cast_to(x, types[0], Type::Datetime);
-                Ok((Expr::Function(Function::Bin, vec![x, width]), Type::Datetime))
+                Ok((
+                    Expr::Function(Function::Bin, vec![x, width]),
+                    Type::Datetime,
+                ))
             }
             (t, w) if t.is_numeric() && w.is_numeric() => {
                 let positive = match &width {
@@ -510,18 +611,29 @@ impl Resolver<'_> {
                 };
                 if !positive {
                     return Err(self.report(
-                        Diagnostic::at("the width of `bin` must be a positive number written out", raw[1].span)
-                            .with_label("expected e.g. 100"),
+                        Diagnostic::at(
+                            "the width of `bin` must be a positive number written out",
+                            raw[1].span,
+                        )
+                        .with_label("expected e.g. 100"),
                     ));
                 }
-                let ty = if t == Type::Float || w == Type::Float { Type::Float } else { Type::Int };
+                let ty = if t == Type::Float || w == Type::Float {
+                    Type::Float
+                } else {
+                    Type::Int
+                };
                 let quotient = Expr::Binary(
                     BinaryOp::Div,
                     Box::new(x.cast(Type::Float)),
                     Box::new(width.clone().cast(Type::Float)),
                 );
                 let floored = Expr::Function(Function::Floor, vec![quotient]);
-                let start = Expr::Binary(BinaryOp::Mul, Box::new(floored), Box::new(width.cast(Type::Float)));
+                let start = Expr::Binary(
+                    BinaryOp::Mul,
+                    Box::new(floored),
+                    Box::new(width.cast(Type::Float)),
+                );
                 Ok((cast_to(start, Type::Float, ty), ty))
             }
             (t, _) => {

@@ -182,8 +182,11 @@ impl Resolver<'_> {
                 Ok((Expr::Unary(UnaryOp::Not, Box::new(expr)), Type::Bool))
             }
             ast::UnaryOp::Not => Err(self.report(
-                Diagnostic::at(format!("`not` needs a true/false value, found {a}"), inner.span)
-                    .with_label(format!("this is {a}")),
+                Diagnostic::at(
+                    format!("`not` needs a true/false value, found {a}"),
+                    inner.span,
+                )
+                .with_label(format!("this is {a}")),
             )),
         }
     }
@@ -217,7 +220,11 @@ impl Resolver<'_> {
                         item.span,
                     )
                     .with_label(format!("this is {}", vt.with_article()))
-                    .with_help(format!("`{}` is {}", print::expr(expr), ty.with_article())),
+                    .with_help(format!(
+                        "`{}` is {}",
+                        print::expr(expr),
+                        ty.with_article()
+                    )),
                 ));
             }
             values.push(value);
@@ -245,8 +252,11 @@ impl Resolver<'_> {
                 Ok((_, ty)) => {
                     let a = ty.with_article();
                     self.errors.push(
-                        Diagnostic::at(format!("a `when` needs a true/false condition, found {a}"), condition.span)
-                            .with_label(format!("this is {a}")),
+                        Diagnostic::at(
+                            format!("a `when` needs a true/false condition, found {a}"),
+                            condition.span,
+                        )
+                        .with_label(format!("this is {a}")),
                     );
                     failed = true;
                 }
@@ -276,8 +286,11 @@ impl Resolver<'_> {
                 Some(u) => ty = u,
                 None => {
                     return Err(self.report(
-                        Diagnostic::at(format!("the results of `case` differ in type: {ty} and {t}"), *span)
-                            .with_label(format!("this is {}", t.with_article())),
+                        Diagnostic::at(
+                            format!("the results of `case` differ in type: {ty} and {t}"),
+                            *span,
+                        )
+                        .with_label(format!("this is {}", t.with_article())),
                     ));
                 }
             }
@@ -308,7 +321,9 @@ impl Resolver<'_> {
         use ast::BinaryOp as B;
         match op {
             B::And | B::Or => self.logic(op, l, r, left, right),
-            B::Add | B::Sub | B::Mul | B::Div | B::Rem => self.arithmetic(op, l, r, left, right, span),
+            B::Add | B::Sub | B::Mul | B::Div | B::Rem => {
+                self.arithmetic(op, l, r, left, right, span)
+            }
             B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq => {
                 self.comparison(op, l, r, left, right, span)
             }
@@ -331,8 +346,11 @@ impl Resolver<'_> {
             if !matches!(ty, Type::Bool | Type::Null) {
                 let a = ty.with_article();
                 return Err(self.report(
-                    Diagnostic::at(format!("`{symbol}` needs true/false values, found {a}"), side.span)
-                        .with_label(format!("this is {a}")),
+                    Diagnostic::at(
+                        format!("`{symbol}` needs true/false values, found {a}"),
+                        side.span,
+                    )
+                    .with_label(format!("this is {a}")),
                 ));
             }
         }
@@ -353,8 +371,8 @@ impl Resolver<'_> {
         right: &ast::Expr,
         span: Span,
     ) -> Result<Typed, Reported> {
-        use ast::BinaryOp as B;
         use Type::{Date, Datetime, Duration, Float, Int, Null};
+        use ast::BinaryOp as B;
         let binary = |op: BinaryOp, l: Expr, r: Expr| Expr::Binary(op, Box::new(l), Box::new(r));
         let numeric = |t: Type| matches!(t, Int | Float | Null);
         // Times: dates take part as datetimes at midnight.
@@ -362,13 +380,16 @@ impl Resolver<'_> {
         let timeish = |t: Type| matches!(t, Date | Datetime);
         let typed = match (op, lt, rt) {
             (B::Add | B::Sub | B::Mul | B::Rem, _, _) if numeric(lt) && numeric(rt) => {
-                let ty = if lt == Float || rt == Float { Float } else { Int };
+                let ty = if lt == Float || rt == Float {
+                    Float
+                } else {
+                    Int
+                };
                 Some((binary(plan_arithmetic(op), le, re), ty))
             }
-            (B::Div, _, _) if numeric(lt) && numeric(rt) => Some((
-                binary(BinaryOp::Div, le.cast(Float), re.cast(Float)),
-                Float,
-            )),
+            (B::Div, _, _) if numeric(lt) && numeric(rt) => {
+                Some((binary(BinaryOp::Div, le.cast(Float), re.cast(Float)), Float))
+            }
             (B::Add, t, Duration) | (B::Sub, t, Duration) if timeish(t) => Some((
                 binary(plan_arithmetic(op), as_datetime(le, lt), re),
                 Datetime,
@@ -403,15 +424,25 @@ impl Resolver<'_> {
         // Point at the side that cannot take part; both sides fine on their
         // own means the combination is what does not work.
         let fits = |t: Type| numeric(t) || timeish(t) || t == Duration;
-        let culprit = [(left, lt), (right, rt)].into_iter().find(|(_, t)| !fits(*t));
+        let culprit = [(left, lt), (right, rt)]
+            .into_iter()
+            .find(|(_, t)| !fits(*t));
         let mut diagnostic = match culprit {
             Some((side, ty)) => {
                 let a = ty.with_article();
                 Diagnostic::at(format!("`{symbol}` needs numbers, found {a}"), side.span)
                     .with_label(format!("this is {a}"))
             }
-            None => Diagnostic::at(format!("cannot {} {} and {}", verb(op), lt.with_article(), rt.with_article()), span)
-                .with_label(format!("{lt} {symbol} {rt}")),
+            None => Diagnostic::at(
+                format!(
+                    "cannot {} {} and {}",
+                    verb(op),
+                    lt.with_article(),
+                    rt.with_article()
+                ),
+                span,
+            )
+            .with_label(format!("{lt} {symbol} {rt}")),
         };
         if op == B::Add && (lt == Type::String || rt == Type::String) {
             diagnostic = diagnostic.with_help("to join text use concat(a, b)");
@@ -436,17 +467,28 @@ impl Resolver<'_> {
         let symbol = op.symbol();
         let is_null = |e: &ast::Expr| matches!(e.kind, ExprKind::Literal(Literal::Null));
         if let Some(null_side) = [left, right].into_iter().find(|s| is_null(s)) {
-            let test = if op == B::NotEq { "is not null" } else { "is null" };
+            let test = if op == B::NotEq {
+                "is not null"
+            } else {
+                "is null"
+            };
             let other = if null_side == left { right } else { left };
             return Err(self.report(
-                Diagnostic::at(format!("comparing with null with `{symbol}` is never true"), null_side.span)
-                    .with_label("null here")
-                    .with_help(format!("use `{} {test}`", print::expr(other))),
+                Diagnostic::at(
+                    format!("comparing with null with `{symbol}` is never true"),
+                    null_side.span,
+                )
+                .with_label("null here")
+                .with_help(format!("use `{} {test}`", print::expr(other))),
             ));
         }
         let Some(common) = unify(lt, rt) else {
             let mut diagnostic = Diagnostic::at(
-                format!("cannot compare {} with {}", lt.with_article(), rt.with_article()),
+                format!(
+                    "cannot compare {} with {}",
+                    lt.with_article(),
+                    rt.with_article()
+                ),
                 span,
             )
             .with_label(format!("{lt} {symbol} {rt}"))
@@ -488,7 +530,10 @@ impl Resolver<'_> {
         } else {
             (le, re)
         };
-        Ok((Expr::Binary(plan_op, Box::new(le), Box::new(re)), Type::Bool))
+        Ok((
+            Expr::Binary(plan_op, Box::new(le), Box::new(re)),
+            Type::Bool,
+        ))
     }
 
     fn string_test(
@@ -505,8 +550,11 @@ impl Resolver<'_> {
             if !matches!(ty, Type::String | Type::Null) {
                 let a = ty.with_article();
                 return Err(self.report(
-                    Diagnostic::at(format!("`{symbol}` needs a string {role}, found {a}"), side.span)
-                        .with_label(format!("this is {a}")),
+                    Diagnostic::at(
+                        format!("`{symbol}` needs a string {role}, found {a}"),
+                        side.span,
+                    )
+                    .with_label(format!("this is {a}")),
                 ));
             }
         }
@@ -520,21 +568,32 @@ impl Resolver<'_> {
         if matches!(test, StringTest::Like | StringTest::Matches) {
             let ExprKind::Literal(Literal::String(pattern)) = &right.kind else {
                 return Err(self.report(
-                    Diagnostic::at(format!("the pattern of `{symbol}` must be a string in quotes"), right.span)
-                        .with_label("not a string literal"),
+                    Diagnostic::at(
+                        format!("the pattern of `{symbol}` must be a string in quotes"),
+                        right.span,
+                    )
+                    .with_label("not a string literal"),
                 ));
             };
             if test == StringTest::Matches
                 && let Err(e) = regex::Regex::new(pattern)
             {
                 let detail = e.to_string();
-                let last = detail.lines().last().unwrap_or("invalid pattern").trim().to_owned();
+                let last = detail
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid pattern")
+                    .trim()
+                    .to_owned();
                 return Err(self.report(
                     Diagnostic::at("invalid regular expression", right.span).with_label(last),
                 ));
             }
         }
-        Ok((Expr::StringTest(test, Box::new(le), Box::new(re)), Type::Bool))
+        Ok((
+            Expr::StringTest(test, Box::new(le), Box::new(re)),
+            Type::Bool,
+        ))
     }
 }
 

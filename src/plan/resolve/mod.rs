@@ -207,7 +207,11 @@ impl Resolver<'_> {
                 self.errors.push(d);
                 Err(Reported)
             }
-            SourceKind::File(path) => match self.catalog.file(&path.value).inspect(|_| self.order = None) {
+            SourceKind::File(path) => match self
+                .catalog
+                .file(&path.value)
+                .inspect(|_| self.order = None)
+            {
                 Ok(schema) => Ok((
                     Plan::File {
                         path: path.value.clone(),
@@ -246,7 +250,9 @@ impl Resolver<'_> {
         // `self.order`, so it is set afresh once the operator is done.
         let before = self.order.clone();
         let (plan, schema) = self.apply(op, input, schema)?;
-        self.order = order_after(&op.kind, before, &plan, &schema, |item| self.item_name(item));
+        self.order = order_after(&op.kind, before, &plan, &schema, |item| {
+            self.item_name(item)
+        });
         Ok((plan, schema))
     }
 
@@ -782,7 +788,10 @@ fn order_after(
             let redefined = items.iter().any(|item| mentioned(&keys, &item_name(item)));
             (!redefined).then_some(keys)
         }
-        OperatorKind::Select(_) | OperatorKind::Drop(_) | OperatorKind::Rename(_) | OperatorKind::Distinct(_) => {
+        OperatorKind::Select(_)
+        | OperatorKind::Drop(_)
+        | OperatorKind::Rename(_)
+        | OperatorKind::Distinct(_) => {
             let projection = match plan {
                 Plan::Select { columns, .. } => Some(columns),
                 Plan::Distinct { input, .. } => match input.as_ref() {
@@ -811,9 +820,14 @@ fn order_after(
             for key in &keys {
                 columns_read(&key.expr, &mut read);
             }
-            read.iter().all(|name| schema.contains(name)).then_some(keys)
+            read.iter()
+                .all(|name| schema.contains(name))
+                .then_some(keys)
         }
-        OperatorKind::Group { .. } | OperatorKind::Agg(_) | OperatorKind::Count | OperatorKind::Union(_) => None,
+        OperatorKind::Group { .. }
+        | OperatorKind::Agg(_)
+        | OperatorKind::Count
+        | OperatorKind::Union(_) => None,
     }
 }
 
@@ -842,7 +856,9 @@ fn columns_read(expr: &Expr, out: &mut Vec<String>) {
             order,
             ..
         } => {
-            args.iter().chain(partition).for_each(|a| columns_read(a, out));
+            args.iter()
+                .chain(partition)
+                .for_each(|a| columns_read(a, out));
             order.iter().for_each(|k| columns_read(&k.expr, out));
         }
     }

@@ -1,0 +1,47 @@
+//! File scans are lazy: only the columns and rows a query needs are read.
+//! Checked in the plan Polars runs.
+
+use infraql::engine::polars::Engine;
+use infraql::session::Session;
+
+use crate::run_in;
+
+fn session() -> Session {
+    Session::new(Engine::with_bundled_datasets().expect("bundled datasets load"))
+}
+
+#[test]
+fn parquet_scans_read_only_needed_columns_and_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("endpoints.parquet");
+    let mut session = session();
+    let export = format!("endpoints | export \"{}\"", path.display());
+    assert!(run_in(&mut session, "<test>", &export).starts_with("exported 174 rows"));
+
+    let query = format!(
+        "from \"{}\" | where requests > 1M | group service agg n = count()",
+        path.display()
+    );
+    let plan = session.explain("<test>", &query).expect("explains");
+    assert!(plan.contains("Logical plan:"), "{plan}");
+    assert!(
+        plan.contains("PROJECT 2/11 COLUMNS"),
+        "projection is not pushed into the scan:\n{plan}"
+    );
+    assert!(
+        plan.contains("SELECTION: col(\"requests\") > 1000000"),
+        "the filter is not pushed into the scan:\n{plan}"
+    );
+}
+
+#[test]
+fn csv_scans_read_only_needed_columns() {
+    let mut session = session();
+    session
+        .add_file("logs", "tests/fixtures/logs/*.csv")
+        .expect("loads");
+    let plan = session
+        .explain("<test>", "logs | where status == 429 | select host")
+        .expect("explains");
+    assert!(plan.contains("PROJECT 2/14 COLUMNS"), "{plan}");
+}
