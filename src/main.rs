@@ -20,6 +20,7 @@ use infraql::session::{Outcome, Session};
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    quiet_panics();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -38,6 +39,24 @@ fn main() -> ExitCode {
         }
         Err(Stop::BrokenPipe) => ExitCode::SUCCESS,
     }
+}
+
+/// Panics are bugs; they should read as one line, not a debug dump. One
+/// kind is expected and handled: the streaming engine reports operations
+/// it lacks by panicking, and the engine falls back to the in-memory one.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if message.starts_with("not yet implemented") {
+            return;
+        }
+        eprintln!("internal error: {message} — please report this with the query that caused it");
+    }));
 }
 
 /// Why the process ends early.

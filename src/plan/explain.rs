@@ -33,7 +33,17 @@ fn write_plan(plan: &Plan, depth: usize, out: &mut String) {
         Plan::Filter { predicate, .. } => writeln!(out, "{pad}Filter {}", expr(predicate)),
         Plan::Select { columns, .. } => writeln!(out, "{pad}Select {}", list(columns)),
         Plan::Derive { columns, .. } => writeln!(out, "{pad}Derive {}", list(columns)),
-        Plan::Sort { keys, .. } => writeln!(out, "{pad}Sort {}", sort_keys(keys)),
+        Plan::Sort { keys, ties, .. } if ties.is_empty() => {
+            writeln!(out, "{pad}Sort {}", sort_keys(keys))
+        }
+        Plan::Sort { keys, ties, .. } => {
+            writeln!(
+                out,
+                "{pad}Sort {} (ties by {})",
+                sort_keys(keys),
+                sort_keys(ties)
+            )
+        }
         Plan::Limit { count, .. } => writeln!(out, "{pad}Limit {count}"),
         Plan::Aggregate {
             keys, aggregates, ..
@@ -41,9 +51,18 @@ fn write_plan(plan: &Plan, depth: usize, out: &mut String) {
             writeln!(out, "{pad}Aggregate {}", list(aggregates))
         }
         Plan::Aggregate {
-            keys, aggregates, ..
+            keys,
+            aggregates,
+            ordered,
+            ..
         } => {
-            writeln!(out, "{pad}Group {} agg {}", list(keys), list(aggregates))
+            let order = if *ordered { "" } else { " (any order)" };
+            writeln!(
+                out,
+                "{pad}Group {} agg {}{order}",
+                list(keys),
+                list(aggregates)
+            )
         }
         Plan::Distinct { columns, .. } if columns.is_empty() => writeln!(out, "{pad}Distinct"),
         Plan::Distinct { columns, .. } => writeln!(out, "{pad}Distinct {}", columns.join(", ")),
@@ -204,6 +223,7 @@ mod tests {
                     "n".to_owned(),
                     Expr::Aggregate(Aggregate::CountRows, vec![]),
                 )],
+                ordered: true,
                 input: Box::new(Plan::Filter {
                     predicate: Expr::Binary(
                         BinaryOp::Eq,

@@ -40,18 +40,24 @@ pub enum Plan {
     Sort {
         input: Box<Plan>,
         keys: Vec<SortKey>,
+        /// Keys that only break ties left by `keys` (the group keys of a
+        /// group right below, see `Aggregate::ordered`).
+        ties: Vec<SortKey>,
     },
     Limit {
         input: Box<Plan>,
         count: u64,
     },
     /// Group by `keys` (none: the whole input is one group); output is the
-    /// keys then the aggregates. Groups come out in order of first
-    /// appearance.
+    /// keys then the aggregates.
     Aggregate {
         input: Box<Plan>,
         keys: Vec<(String, Expr)>,
         aggregates: Vec<(String, Expr)>,
+        /// Groups come out in order of first appearance. False when a sort
+        /// right after reorders them anyway (breaking ties by the group
+        /// keys), which spares the engine keeping the order.
+        ordered: bool,
     },
     /// Distinct rows (of `columns`, or of all columns when empty), first
     /// occurrence kept, in input order.

@@ -45,3 +45,27 @@ fn csv_scans_read_only_needed_columns() {
         .expect("explains");
     assert!(plan.contains("PROJECT 2/14 COLUMNS"), "{plan}");
 }
+
+#[test]
+fn a_sort_after_a_group_frees_the_group_order_and_breaks_ties_by_its_keys() {
+    let mut session = session();
+    let plan = session
+        .explain(
+            "<test>",
+            "endpoints | group service agg n = count() | sort n desc",
+        )
+        .expect("explains");
+    assert!(plan.contains("Sort n desc (ties by service)"), "{plan}");
+    assert!(plan.contains("(any order)"), "{plan}");
+    assert!(plan.contains("maintain_order: false"), "{plan}");
+
+    // A row number between the group and the sort depends on the group's
+    // order, which must then be kept.
+    let plan = session
+        .explain(
+            "<test>",
+            "endpoints | group service agg n = count() | derive r = row_number() | sort n desc",
+        )
+        .expect("explains");
+    assert!(!plan.contains("(any order)"), "{plan}");
+}

@@ -7,7 +7,7 @@ use ::polars::prelude::{
 
 use super::expr::lower as lower_expr;
 use super::sources::Sources;
-use crate::plan::logical::{JoinKind, Plan};
+use crate::plan::logical::{JoinKind, Plan, SortKey};
 
 /// What went wrong building a frame: a source that cannot be scanned.
 pub type LowerError = String;
@@ -33,7 +33,8 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
                 .collect();
             lower(input, sources)?.with_columns(exprs)
         }
-        Plan::Sort { input, keys } => {
+        Plan::Sort { input, keys, ties } => {
+            let keys: Vec<&SortKey> = keys.iter().chain(ties).collect();
             let exprs: Vec<pl::Expr> = keys.iter().map(|k| lower_expr(&k.expr)).collect();
             let options = SortMultipleOptions::default()
                 .with_order_descending_multi(keys.iter().map(|k| k.descending))
@@ -49,6 +50,7 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
             input,
             keys,
             aggregates,
+            ordered,
         } => {
             let aggs: Vec<pl::Expr> = aggregates
                 .iter()
@@ -62,7 +64,11 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
                     .iter()
                     .map(|(name, e)| lower_expr(e).alias(name.as_str()))
                     .collect();
-                frame.group_by_stable(keys).agg(aggs)
+                if *ordered {
+                    frame.group_by_stable(keys).agg(aggs)
+                } else {
+                    frame.group_by(keys).agg(aggs)
+                }
             }
         }
         Plan::Distinct { input, columns } => {

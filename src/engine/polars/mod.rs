@@ -14,7 +14,7 @@ pub mod types;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ::polars::prelude::{DataFrame, LazyFrame};
+use ::polars::prelude::{DataFrame, Engine as PolarsEngine, LazyFrame};
 
 pub use errors::describe as describe_error;
 use sources::Sources;
@@ -116,9 +116,23 @@ impl Engine {
     /// Runs `plan` to completion. A failure that a file explains (a value
     /// that does not parse, a damaged file) names the file and line.
     pub fn collect(&self, plan: &Plan) -> Result<DataFrame, String> {
-        self.lazy(plan)?
-            .collect()
-            .map_err(|e| self.explain_failure(plan, &e))
+        // Polars' streaming engine processes data in batches: it keeps
+        // memory bounded on large scans and runs most queries faster; the
+        // operations it lacks run in memory within the same query.
+        let frame = self.lazy(plan)?;
+        let streaming = frame.clone();
+        // The streaming engine signals an operation it does not implement
+        // by panicking; such a query runs on the in-memory engine instead.
+        let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            streaming.collect_with_engine(PolarsEngine::Streaming)
+        }));
+        let result = match streamed {
+            Ok(result) => result.map(|r| r.unwrap_single()),
+            Err(_) => frame
+                .collect_with_engine(PolarsEngine::InMemory)
+                .map(|r| r.unwrap_single()),
+        };
+        result.map_err(|e| self.explain_failure(plan, &e))
     }
 
     fn explain_failure(&self, plan: &Plan, error: &::polars::prelude::PolarsError) -> String {

@@ -17,7 +17,7 @@ pub use expr::{column_list, unify};
 
 use chrono::NaiveDateTime;
 
-use super::logical::{Expr, JoinKind, Plan, Query, SortKey};
+use super::logical::{Expr, JoinKind, Plan, Query, SortKey, WindowKind};
 use super::schema::{Column, Schema};
 use super::types::Type;
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
@@ -324,7 +324,9 @@ impl Resolver<'_> {
             OperatorKind::Rename(pairs) => self.rename(pairs, input, schema),
             OperatorKind::Sort(keys) => {
                 let keys = self.sort_keys(keys, &schema, false)?;
-                Ok((Plan::Sort { input, keys }, schema))
+                let mut input = input;
+                let ties = group_tie_breakers(&mut input, &keys);
+                Ok((Plan::Sort { input, keys, ties }, schema))
             }
             OperatorKind::Take(count) => Ok((
                 Plan::Limit {
@@ -335,7 +337,9 @@ impl Resolver<'_> {
             )),
             OperatorKind::Top { count, keys } => {
                 let keys = self.sort_keys(keys, &schema, true)?;
-                let sorted = Plan::Sort { input, keys };
+                let mut input = input;
+                let ties = group_tie_breakers(&mut input, &keys);
+                let sorted = Plan::Sort { input, keys, ties };
                 Ok((
                     Plan::Limit {
                         input: Box::new(sorted),
@@ -356,6 +360,7 @@ impl Resolver<'_> {
                         input,
                         keys: Vec::new(),
                         aggregates: vec![("count".to_owned(), count)],
+                        ordered: true,
                     },
                     out,
                 ))
@@ -658,6 +663,7 @@ impl Resolver<'_> {
                 input,
                 keys,
                 aggregates,
+                ordered: true,
             },
             Schema { columns },
         ))
@@ -828,6 +834,90 @@ fn order_after(
         | OperatorKind::Agg(_)
         | OperatorKind::Count
         | OperatorKind::Union(_) => None,
+    }
+}
+
+/// Sorting rows that come straight from a group (through `where`,
+/// `derive` or `select` that keep the group keys and use no row positions)
+/// makes the group's own order moot: the group is marked unordered and the
+/// sort breaks ties by the group keys, so the answer stays deterministic.
+/// Returns those tie-breaking keys (none when the rule does not apply).
+fn group_tie_breakers(input: &mut Plan, keys: &[SortKey]) -> Vec<SortKey> {
+    let Some(group_keys) = group_keys_below(input) else {
+        return Vec::new();
+    };
+    mark_group_unordered(input);
+    let already = |name: &str| {
+        keys.iter()
+            .any(|k| matches!(&k.expr, Expr::Column(c) if c == name))
+    };
+    group_keys
+        .into_iter()
+        .filter(|name| !already(name))
+        .map(|name| SortKey {
+            expr: Expr::column(name),
+            descending: false,
+        })
+        .collect()
+}
+
+/// The key names of the ordered group at the bottom of a chain of
+/// order-insensitive operators that keep those keys.
+fn group_keys_below(plan: &Plan) -> Option<Vec<String>> {
+    match plan {
+        Plan::Aggregate {
+            keys,
+            ordered: true,
+            ..
+        } if !keys.is_empty() => Some(keys.iter().map(|(name, _)| name.clone()).collect()),
+        Plan::Filter { input, predicate } if !uses_position(predicate) => group_keys_below(input),
+        Plan::Derive { input, columns } => {
+            let names = group_keys_below(input)?;
+            let keeps = columns
+                .iter()
+                .all(|(name, e)| !names.contains(name) && !uses_position(e));
+            keeps.then_some(names)
+        }
+        Plan::Select { input, columns } => {
+            let names = group_keys_below(input)?;
+            let positional = columns.iter().any(|(_, e)| uses_position(e));
+            let kept = names.iter().all(|name| {
+                columns
+                    .iter()
+                    .any(|(out, e)| out == name && matches!(e, Expr::Column(c) if c == name))
+            });
+            (kept && !positional).then_some(names)
+        }
+        _ => None,
+    }
+}
+
+fn mark_group_unordered(plan: &mut Plan) {
+    match plan {
+        Plan::Aggregate { ordered, .. } => *ordered = false,
+        Plan::Filter { input, .. } | Plan::Derive { input, .. } | Plan::Select { input, .. } => {
+            mark_group_unordered(input)
+        }
+        _ => {}
+    }
+}
+
+/// Whether `expr` depends on the order rows arrive in.
+fn uses_position(expr: &Expr) -> bool {
+    match expr {
+        Expr::Window {
+            function: WindowKind::Position(_),
+            ..
+        } => true,
+        Expr::Window {
+            args, partition, ..
+        } => args.iter().chain(partition).any(uses_position),
+        Expr::Column(_) | Expr::Literal(_) => false,
+        Expr::Cast(e, _) | Expr::Unary(_, e) => uses_position(e),
+        Expr::InList { expr, .. } | Expr::IsNull { expr, .. } => uses_position(expr),
+        Expr::Binary(_, a, b) | Expr::StringTest(_, a, b) => uses_position(a) || uses_position(b),
+        Expr::If(a, b, c) => uses_position(a) || uses_position(b) || uses_position(c),
+        Expr::Function(_, args) | Expr::Aggregate(_, args) => args.iter().any(uses_position),
     }
 }
 
