@@ -11,7 +11,7 @@ A dataset is the path prefix the generator wrote (``PREFIX.parquet``,
 1. Answers, on the smallest dataset: every query runs on infraql, Polars and
    DuckDB over the Parquet file, and on infraql over the CSV file; each result
    must equal DuckDB's (column names, row order, values; floats within a
-   relative 1e-6). A mismatch prints both tables and stops the run.
+   relative 1e-6). A mismatch prints the differing rows and stops the run.
 2. Timings, on every dataset: each query on each engine in a process of its
    own (infraql: the ``infraql_bench`` example; Polars and DuckDB:
    ``engine_worker.py``), a warm-up then the median of ``--runs`` runs, with
@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import duckdb_cli
 import polars as pl
 
 import workload
@@ -56,7 +57,6 @@ INFRAQL_BENCH = ROOT / "target" / "release" / "examples" / "infraql_bench"
 
 ENGINES = ("infraql", "polars", "duckdb")
 REFERENCE = "duckdb"
-NOW = "2025-11-24T00:00:00"
 RELATIVE_TOLERANCE = 1e-6
 ONE_SHOT_RUNS = 15
 RESULTS_START = "<!-- results:start (written by bench.py --update-readme) -->"
@@ -114,21 +114,27 @@ class Dataset:
         return self.prefix.with_name(self.prefix.name + ".csv")
 
 
-def duckdb_cli() -> Path:
+def duckdb_binary() -> Path:
     """The DuckDB CLI binary of the duckdb-cli package.
 
     Not the ``duckdb`` script on PATH: that is a Python wrapper whose start-up
     would be counted against DuckDB.
     """
-    import duckdb_cli
-
     return Path(duckdb_cli.__file__).parent / "duckdb"
 
 
-def worker_command(engine: str, query: workload.Query, data: Path, runs: int, out: Path | None) -> list[str]:
+def worker_command(
+    engine: str, query: workload.Query, data: Path, runs: int, out: Path | None
+) -> list[str]:
     """The command line timing ``query`` on ``engine`` over ``data``."""
     if engine == "infraql":
-        command = [str(INFRAQL_BENCH), "--table", f"logs={data}", "--now", NOW]
+        command = [
+            str(INFRAQL_BENCH),
+            "--table",
+            f"logs={data}",
+            "--now",
+            workload.NOW.isoformat(),
+        ]
         command += ["--runs", str(runs), "--query-file", str(query.iql_path)]
         return command + (["--print-csv", str(out)] if out else [])
     command = [sys.executable, str(BENCH / "engine_worker.py"), "--engine", engine]
@@ -140,7 +146,9 @@ def run_worker(command: list[str]) -> dict:
     """Runs a timing process and returns the JSON line it printed."""
     process = subprocess.run(command, capture_output=True, text=True)
     if process.returncode != 0:
-        raise EngineError(f"`{' '.join(command)}` exited with {process.returncode}:\n{process.stderr.rstrip()}")
+        raise EngineError(
+            f"`{' '.join(command)}` exited with {process.returncode}:\n{process.stderr.rstrip()}"
+        )
     return json.loads(process.stdout.strip().splitlines()[-1])
 
 
@@ -171,7 +179,9 @@ def same_values(expected: pl.Series, actual: pl.Series) -> pl.Series:
     (NaN equals NaN), anything else as equal text; null equals null."""
     a, b = pl.col("a"), pl.col("b")
     if expected.dtype == actual.dtype == pl.Float64:
-        close = (a - b).abs() <= RELATIVE_TOLERANCE * pl.max_horizontal(a.abs(), b.abs())
+        close = (a - b).abs() <= RELATIVE_TOLERANCE * pl.max_horizontal(
+            a.abs(), b.abs()
+        )
         same = (a == b) | close | (a.is_nan() & b.is_nan())
     else:
         same = a.cast(pl.String) == b.cast(pl.String)
@@ -192,21 +202,21 @@ def compare(expected: pl.DataFrame, actual: pl.DataFrame) -> str | None:
         return None
     rows = (~agree).arg_true().head(5).to_list()
     shown = "\n".join(
-        f"  row {i}:\n    expected {expected.row(i, named=True)}\n    got      {actual.row(i, named=True)}" for i in rows
+        f"  row {i}:\n    expected {expected.row(i, named=True)}\n    got      {actual.row(i, named=True)}"
+        for i in rows
     )
     return f"{(~agree).sum()} of {expected.height} rows differ, first ones:\n{shown}"
 
 
-def check_answers(dataset: Dataset) -> tuple[bool, dict[str, dict[str, str]]]:
+def check_answers(dataset: Dataset) -> tuple[bool, bool]:
     """Runs every query everywhere on ``dataset`` and compares with DuckDB.
 
-    Returns whether all answers that could be computed agree, and the
-    failures per query and engine (their error text).
+    Returns whether the answers that could be computed agree, and whether
+    every engine could answer every query.
     """
     variants = [(engine, engine, dataset.parquet) for engine in ENGINES]
     variants.append(("infraql-csv", "infraql", dataset.csv))
-    agree = True
-    failures: dict[str, dict[str, str]] = {}
+    agree = complete = True
     print(f"== answers on {dataset.rows:,} rows (reference: {REFERENCE})")
     for query in workload.QUERIES:
         answers: dict[str, pl.DataFrame] = {}
@@ -217,7 +227,7 @@ def check_answers(dataset: Dataset) -> tuple[bool, dict[str, dict[str, str]]]:
                 run_worker(worker_command(engine, query, data, runs=1, out=out))
                 answers[label] = read_answer(out)
             except EngineError as error:
-                failures.setdefault(query.id, {})[label] = str(error)
+                complete = False
                 print(f"{query.id}: {label} FAILED\n{indent(str(error))}")
         if REFERENCE not in answers:
             continue
@@ -227,10 +237,12 @@ def check_answers(dataset: Dataset) -> tuple[bool, dict[str, dict[str, str]]]:
             difference = compare(answers[REFERENCE], answer)
             if difference:
                 agree = False
-                print(f"{query.id}: {label} differs from {REFERENCE}\n{indent(difference)}")
+                print(
+                    f"{query.id}: {label} differs from {REFERENCE}\n{indent(difference)}"
+                )
         if set(answers) == {label for label, _, _ in variants}:
             print(f"{query.id}: all agree ({answers[REFERENCE].height} rows)")
-    return agree, failures
+    return agree, complete
 
 
 def indent(text: str) -> str:
@@ -250,11 +262,15 @@ def time_workload(dataset: Dataset, runs: int) -> list[dict]:
         entry: dict = {"id": query.id, "title": query.title, "order": list(order)}
         for engine in order:
             try:
-                entry[engine] = run_worker(worker_command(engine, query, dataset.parquet, runs, out=None))
+                entry[engine] = run_worker(
+                    worker_command(engine, query, dataset.parquet, runs, out=None)
+                )
             except EngineError as error:
                 entry[engine] = {"error": str(error)}
                 print(f"{query.id}: {engine} FAILED\n{indent(str(error))}")
-        print(f"{query.id}: " + ", ".join(f"{e} {format_ms(entry[e])}" for e in ENGINES))
+        print(
+            f"{query.id}: " + ", ".join(f"{e} {format_ms(entry[e])}" for e in ENGINES)
+        )
         entries.append(entry)
     return entries
 
@@ -266,24 +282,36 @@ def format_ms(timing: dict) -> str:
 def time_one_shot(runs: int) -> list[dict]:
     """Whole-process times of ``infraql -e`` and ``duckdb -c`` on the bundled data."""
     print(f"== one-shot processes ({runs} runs each, alternating)")
-    cli = duckdb_cli()
+    cli = duckdb_binary()
     cases = []
     for name, iql, sql in ONE_SHOT_CASES:
-        commands = {"infraql": [str(INFRAQL), "-e", iql], "duckdb": [str(cli), "-c", sql]}
+        commands = {
+            "infraql": [str(INFRAQL), "-e", iql],
+            "duckdb": [str(cli), "-c", sql],
+        }
         times: dict[str, list[float]] = {engine: [] for engine in commands}
         for run in range(runs + 1):
             order = list(commands) if run % 2 == 0 else list(reversed(commands))
             for engine in order:
                 start = time.perf_counter()
-                process = subprocess.run(commands[engine], cwd=ROOT, capture_output=True, text=True)
+                process = subprocess.run(
+                    commands[engine], cwd=ROOT, capture_output=True, text=True
+                )
                 elapsed = (time.perf_counter() - start) * 1e3
                 if process.returncode != 0:
-                    raise EngineError(f"`{commands[engine]}` failed:\n{process.stderr}")
+                    raise EngineError(
+                        f"`{' '.join(commands[engine])}` failed:\n{process.stderr.rstrip()}"
+                    )
                 if run > 0:  # the first round warms the page cache
                     times[engine].append(elapsed)
         case = {"name": name, "infraql": iql, "sql": sql}
-        case |= {f"{engine}_ms": statistics.median(runs_ms) for engine, runs_ms in times.items()}
-        print(f"{name}: infraql {case['infraql_ms']:.1f} ms, duckdb {case['duckdb_ms']:.1f} ms")
+        case |= {
+            f"{engine}_ms": statistics.median(runs_ms)
+            for engine, runs_ms in times.items()
+        }
+        print(
+            f"{name}: infraql {case['infraql_ms']:.1f} ms, duckdb {case['duckdb_ms']:.1f} ms"
+        )
         cases.append(case)
     return cases
 
@@ -293,7 +321,9 @@ def time_one_shot(runs: int) -> list[dict]:
 
 def command_output(command: list[str]) -> str:
     try:
-        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -301,8 +331,11 @@ def command_output(command: list[str]) -> str:
 def environment() -> dict:
     """The machine, tool versions and commit a measurement was taken with."""
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor() or "unknown",
     )
     mem_kib = int(Path("/proc/meminfo").read_text().split()[1])
@@ -318,9 +351,11 @@ def environment() -> dict:
         "rustc": command_output(["rustc", "--version"]),
         "infraql": command_output([str(INFRAQL), "--version"]),
         "polars": pl.__version__,
-        "polars_engine": os.environ.get("POLARS_ENGINE_AFFINITY", "auto (streaming in Polars 2)"),
+        "polars_engine": os.environ.get(
+            "POLARS_ENGINE_AFFINITY", "auto (streaming in Polars 2)"
+        ),
         "duckdb": duckdb.__version__,
-        "duckdb_cli": command_output([str(duckdb_cli()), "--version"]),
+        "duckdb_cli": command_output([str(duckdb_binary()), "--version"]),
         "python": platform.python_version(),
     }
 
@@ -347,9 +382,12 @@ def workload_table(result: dict) -> str:
             infraql, polars, duckdb_ = (t["median_ms"] for t in timings)
             ratios = [ratio(infraql, polars), ratio(infraql, duckdb_)]
             complete.append((infraql, polars, duckdb_))
-        lines.append(f"| {entry['id']} {entry['title']} | " + " | ".join(ms + ratios + rss) + " |")
+        number = entry["id"].split("_", 1)[0]
+        lines.append(
+            f"| {number} {entry['title']} | " + " | ".join(ms + ratios + rss) + " |"
+        )
     if complete:
-        totals = [sum(column) for column in zip(*complete)]
+        totals = [sum(column) for column in zip(*complete, strict=True)]
         lines.append(
             f"| **total** ({len(complete)} queries all engines ran) | "
             + " | ".join(f"**{t:.1f}**" for t in totals)
@@ -363,9 +401,16 @@ def workload_table(result: dict) -> str:
             f"(geometric mean of infraql/polars {geomean:.2f}×); "
             f"whole workload {ratio(totals[0], totals[2])} DuckDB's time.",
         ]
-    failed = [entry["id"] for entry in result["queries"] if any("error" in entry[e] for e in ENGINES)]
+    failed = [
+        entry["id"]
+        for entry in result["queries"]
+        if any("error" in entry[e] for e in ENGINES)
+    ]
     if failed:
-        lines += ["", "Failed (see the run's output for the errors): " + ", ".join(failed) + "."]
+        lines += [
+            "",
+            "Failed (see the run's output for the errors): " + ", ".join(failed) + ".",
+        ]
     return "\n".join(lines)
 
 
@@ -414,7 +459,11 @@ def update_readme() -> None:
     """Rewrites the Results section of bench/README.md from bench/results/*.json."""
     sections = []
     workloads = sorted(
-        (json.loads(path.read_text()) for path in RESULTS.glob("*.json") if path.stem.isdigit()),
+        (
+            json.loads(path.read_text())
+            for path in RESULTS.glob("*.json")
+            if path.stem.isdigit()
+        ),
         key=lambda result: result["rows"],
     )
     sections += [workload_markdown(result) for result in workloads]
@@ -433,9 +482,24 @@ def update_readme() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, action="append", default=[], help="a generator output prefix")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per query and engine (default 5)")
-    parser.add_argument("--update-readme", action="store_true", help="only rewrite bench/README.md's Results")
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        action="append",
+        default=[],
+        help="a generator output prefix",
+    )
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=5,
+        help="timed runs per query and engine (default 5)",
+    )
+    parser.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="only rewrite bench/README.md's Results",
+    )
     args = parser.parse_args()
     if args.update_readme:
         update_readme()
@@ -445,21 +509,41 @@ def main() -> int:
     if args.runs < 5:
         parser.error("--runs must be at least 5")
 
-    datasets = sorted((Dataset.load(prefix) for prefix in args.dataset), key=lambda d: d.rows)
-    agree, failures = check_answers(datasets[0])
+    missing = [path for path in (INFRAQL, INFRAQL_BENCH) if not path.exists()]
+    if missing:
+        parser.error(f"{', '.join(map(str, missing))} not built: run bash bench/run.sh")
+    datasets = sorted(
+        (Dataset.load(prefix) for prefix in args.dataset), key=lambda d: d.rows
+    )
+    agree, complete = check_answers(datasets[0])
     if not agree:
         print("answers differ: no timings taken", file=sys.stderr)
         return 1
     env = environment()
-    failed = bool(failures)
+    failed = not complete
     for dataset in datasets:
         entries = time_workload(dataset, args.runs)
-        failed |= any("error" in entry[engine] for entry in entries for engine in ENGINES)
-        result = {"rows": dataset.rows, "seed": dataset.seed, "runs": args.runs, "environment": env}
-        result["queries"] = entries
+        failed |= any(
+            "error" in entry[engine] for entry in entries for engine in ENGINES
+        )
+        result = {
+            "rows": dataset.rows,
+            "seed": dataset.seed,
+            "runs": args.runs,
+            "environment": env,
+            "queries": entries,
+        }
         write_result(str(dataset.rows), result, workload_markdown(result))
-    one_shot = {"runs": ONE_SHOT_RUNS, "environment": env, "cases": time_one_shot(ONE_SHOT_RUNS)}
-    write_result("one_shot", one_shot, one_shot_markdown(one_shot))
+    try:
+        one_shot = {
+            "runs": ONE_SHOT_RUNS,
+            "environment": env,
+            "cases": time_one_shot(ONE_SHOT_RUNS),
+        }
+        write_result("one_shot", one_shot, one_shot_markdown(one_shot))
+    except EngineError as error:
+        print(f"one-shot FAILED\n{indent(str(error))}")
+        failed = True
     update_readme()
     return 1 if failed else 0
 

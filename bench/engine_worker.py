@@ -58,8 +58,12 @@ def main() -> None:
     parser.add_argument("--engine", choices=sorted(RUNNERS), required=True)
     parser.add_argument("--query", required=True, help="a query id of workload.py")
     parser.add_argument("--data", type=Path, required=True, help="the Parquet file")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs after the warm-up")
-    parser.add_argument("--out", type=Path, help="write the last result to this CSV file")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="timed runs after the warm-up"
+    )
+    parser.add_argument(
+        "--out", type=Path, help="write the last result to this CSV file"
+    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")

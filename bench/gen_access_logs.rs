@@ -8,7 +8,7 @@
 //! (header, comma-separated, strings quoted so that `""` stays an empty
 //! string and never reads back as null) and last `logs_1m.meta.json`
 //! (`{"rows":…,"seed":…}`), which marks a complete data set. Each file is
-//! written beside its target and renamed into place.
+//! written as `<file>.partial` and renamed into place.
 //!
 //! Every value comes from one ChaCha8 stream seeded by `--seed`: the same
 //! seed and row count give byte-identical files.
@@ -22,7 +22,7 @@
 //! - `timestamp`: 30 days, 2025-10-25T00:00:00Z to 2025-11-24T00:00:00Z,
 //!   with a daily cycle: the density at hour `h` (UTC) is proportional to
 //!   `1 + 0.6·cos(2π(h − 15)/24)`, a peak at 15:00 four times the trough at
-//!   03:00. Sub-millisecond float seconds (so no row sits exactly on an hour
+//!   03:00. Unrounded float seconds (so no row sits exactly on an hour
 //!   boundary, where engines could round differently); rows in time order,
 //!   as a log is written.
 //! - `host`: the 18 services with web traffic ([`SERVICES`]), weighted by
@@ -45,11 +45,11 @@
 //!   user agent and API key. The other 79.8% of requests spread over a pool
 //!   of `rows / 10` IPs, the k-th with weight `(k + 10)^-1.1` (a
 //!   Zipf–Mandelbrot power law: the busiest pool IP has about 1%, most send
-//!   one or two requests). A pool client draws a country ([`COUNTRIES`]),
+//!   ten requests or fewer). A pool client draws a country ([`COUNTRIES`]),
 //!   a user agent with its `From` header ([`USER_AGENTS`]) and, one time in
 //!   sixteen, an API key (16 hex digits); the rest are anonymous (`""`).
-//! - `status`: 429 with the client's rate-limit probability (12–30% for
-//!   aggressive crawlers and scripts, 0.2% for internal services, 0.3% for
+//! - `status`: 429 with the client's rate-limit probability (3–30% for
+//!   crawlers and scripts, 0.2% for internal services, 0.3% for
 //!   the pool: about 3% of all requests, mostly from heavy IPs); otherwise
 //!   200 88.5%, 304 4%, 404 3.5%, 301 1.5%, 500 1.2%, 502 0.7%, 503 0.6%.
 //! - `method`: `#create` endpoints are POST; otherwise GET 94.5%, HEAD 3%,
@@ -273,8 +273,8 @@ const POOL_RATE_LIMITED: f64 = 0.003;
 /// Pool weights are `(rank + POOL_OFFSET)^-POOL_EXPONENT`.
 const POOL_OFFSET: f64 = 10.0;
 const POOL_EXPONENT: f64 = 1.1;
-/// Pool clients per row.
-const POOL_IPS_PER_ROW: usize = 10;
+/// One pool IP per this many rows.
+const ROWS_PER_POOL_IP: usize = 10;
 /// One pool client in this many has an API key.
 const API_KEY_ONE_IN: u32 = 16;
 
@@ -332,10 +332,18 @@ const USER_AGENTS: [(&str, &str, f64); 16] = [
     ("python-requests/2.31.0", "", 8.0),
     ("curl/8.7.1", "", 6.0),
     ("Go-http-client/2.0", "", 4.0),
-    ("node-fetch/1.0 (+https://github.com/bitinn/node-fetch)", "", 3.0),
+    (
+        "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)",
+        "",
+        3.0,
+    ),
     ("python-httpx/0.27.2", "", 2.0),
     ("Ruby", "", 2.0),
-    ("Renovate/39.19.0 (https://github.com/renovatebot/renovate)", "", 3.0),
+    (
+        "Renovate/39.19.0 (https://github.com/renovatebot/renovate)",
+        "",
+        3.0,
+    ),
     (
         "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36",
         "bingbot(at)microsoft.com",
@@ -476,7 +484,7 @@ impl Endpoint {
     }
 
     /// Writes the uri for member `id` into `out`.
-    fn write_uri(&self, id: u64, out: &mut String) {
+    fn write_uri(&self, id: usize, out: &mut String) {
         use std::fmt::Write as _;
         out.clear();
         out.push_str(&self.base);
@@ -491,11 +499,11 @@ impl Endpoint {
 }
 
 /// A member id as it appears in uris: `npm/left-pad-123`.
-struct MemberId(u64);
+struct MemberId(usize);
 
 impl std::fmt::Display for MemberId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.0 as usize;
+        let n = self.0;
         let ecosystem = ECOSYSTEMS[n % ECOSYSTEMS.len()];
         let name = NAMES[n / ECOSYSTEMS.len() % NAMES.len()];
         write!(f, "{ecosystem}/{name}-{n}")
@@ -627,7 +635,10 @@ struct Routes {
 impl Routes {
     /// Reads the bundled `datasets/endpoints.csv`.
     fn from_dataset() -> Result<Routes> {
-        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/endpoints.csv"));
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/datasets/endpoints.csv"
+        ));
         let mut records: Vec<EndpointRecord> = Vec::new();
         for record in csv::Reader::from_reader(text.as_bytes()).deserialize() {
             records.push(record.context("reading datasets/endpoints.csv")?);
@@ -673,7 +684,7 @@ struct Model {
 impl Model {
     fn new(rows: usize, rng: &mut ChaCha8Rng) -> Result<Model> {
         Ok(Model {
-            clients: Clients::new((rows / POOL_IPS_PER_ROW).max(1), rng)?,
+            clients: Clients::new((rows / ROWS_PER_POOL_IP).max(1), rng)?,
             routes: Routes::from_dataset()?,
             service: WeightedAliasIndex::new(SERVICES.iter().map(|s| s.requests_30d).collect())?,
             latency: SERVICES
@@ -691,7 +702,9 @@ impl Model {
 
 /// A sampler of the first items of `pairs`, weighted by the second.
 fn weighted<T>(pairs: &[(T, f64)]) -> Result<WeightedAliasIndex<f64>> {
-    Ok(WeightedAliasIndex::new(pairs.iter().map(|p| p.1).collect())?)
+    Ok(WeightedAliasIndex::new(
+        pairs.iter().map(|p| p.1).collect(),
+    )?)
 }
 
 /// A timestamp in the window, following the daily cycle (rejection
@@ -701,7 +714,8 @@ fn timestamp(rng: &mut ChaCha8Rng) -> f64 {
         let day = rng.random_range(0..DAYS);
         let second = rng.random::<f64>() * SECONDS_PER_DAY;
         let hour = second / 3600.0;
-        let density = 1.0 + DAILY_AMPLITUDE * (std::f64::consts::TAU * (hour - PEAK_HOUR) / 24.0).cos();
+        let density =
+            1.0 + DAILY_AMPLITUDE * (std::f64::consts::TAU * (hour - PEAK_HOUR) / 24.0).cos();
         if rng.random::<f64>() * (1.0 + DAILY_AMPLITUDE) < density {
             return WINDOW_START + f64::from(day) * SECONDS_PER_DAY + second;
         }
@@ -717,11 +731,19 @@ fn generate(rows: usize, seed: u64) -> Result<DataFrame> {
     timestamps.sort_unstable_by(f64::total_cmp);
 
     let strings = |name: &str| StringChunkedBuilder::new(name.into(), rows);
-    let (mut route_id, mut host, mut real_ip, mut country) =
-        (strings("route_id"), strings("host"), strings("real_ip"), strings("country"));
-    let (mut method, mut uri, mut user_agent) = (strings("method"), strings("uri"), strings("user_agent"));
-    let (mut cache_status, mut api_key, mut from_header) =
-        (strings("cache_status"), strings("api_key"), strings("from_header"));
+    let (mut route_id, mut host, mut real_ip, mut country) = (
+        strings("route_id"),
+        strings("host"),
+        strings("real_ip"),
+        strings("country"),
+    );
+    let (mut method, mut uri, mut user_agent) =
+        (strings("method"), strings("uri"), strings("user_agent"));
+    let (mut cache_status, mut api_key, mut from_header) = (
+        strings("cache_status"),
+        strings("api_key"),
+        strings("from_header"),
+    );
     let mut status = Vec::with_capacity(rows);
     let mut latency = Vec::with_capacity(rows);
     let mut upstream_latency = Vec::with_capacity(rows);
@@ -765,7 +787,7 @@ fn generate(rows: usize, seed: u64) -> Result<DataFrame> {
             path.clear();
             path.push_str(SCANNED_PATHS[rng.random_range(0..SCANNED_PATHS.len())]);
         } else {
-            endpoint.write_uri(model.member_id.sample(&mut rng) as u64, &mut path);
+            endpoint.write_uri(model.member_id.sample(&mut rng) as usize, &mut path);
         }
 
         route_id.append_value(&endpoint.route_id);
@@ -802,19 +824,29 @@ fn generate(rows: usize, seed: u64) -> Result<DataFrame> {
     Ok(DataFrame::new(rows, columns)?)
 }
 
-/// Writes `path` through a temporary file beside it, renamed into place
-/// once `write` succeeded.
-fn write_atomically(path: &Path, write: impl FnOnce(&mut BufWriter<&File>) -> Result<()>) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    let mut out = BufWriter::new(temp.as_file());
-    write(&mut out)?;
-    out.flush()?;
-    drop(out);
-    temp.persist(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+/// Writes `path` through `<path>.partial`, renamed into place once `write`
+/// succeeded, so that an interrupted run leaves no truncated data set.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
+) -> Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let result = File::create(&partial)
+        .map_err(anyhow::Error::from)
+        .and_then(|file| {
+            let mut out = BufWriter::new(file);
+            write(&mut out)?;
+            out.into_inner()?.sync_all()?;
+            Ok(std::fs::rename(&partial, path)?)
+        })
+        .with_context(|| format!("writing {}", path.display()));
+    if result.is_err() {
+        // Best effort: the error above is what matters.
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
 }
 
 fn main() -> Result<()> {

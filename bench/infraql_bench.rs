@@ -26,8 +26,9 @@ use chrono::NaiveDateTime;
 use clap::Parser;
 use infraql::engine::polars::Engine;
 use infraql::format::Format;
-use infraql::session::{Outcome, Session};
+use infraql::session::{Outcome, Session, parse_timestamp};
 use polars::prelude::DataFrame;
+use serde::Serialize;
 
 /// Command-line arguments.
 #[derive(Parser)]
@@ -36,8 +37,8 @@ struct Args {
     /// A table to register, as NAME=PATH (CSV, Parquet, …); repeatable.
     #[arg(long = "table", value_name = "NAME=PATH", required = true)]
     tables: Vec<String>,
-    /// What `now()` returns, as YYYY-MM-DDTHH:MM:SS (default: the clock).
-    #[arg(long, value_parser = parse_datetime)]
+    /// What `now()` returns, as `infraql --now` takes it (default: the clock).
+    #[arg(long, value_parser = parse_timestamp)]
     now: Option<NaiveDateTime>,
     /// Timed runs after the warm-up run.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
@@ -50,9 +51,14 @@ struct Args {
     print_csv: Option<PathBuf>,
 }
 
-fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-        .map_err(|e| format!("expected YYYY-MM-DDTHH:MM:SS: {e}"))
+/// The line printed for `bench.py`, in the same shape as `engine_worker.py`'s.
+#[derive(Serialize)]
+struct Report {
+    engine: &'static str,
+    median_ms: f64,
+    runs_ms: Vec<f64>,
+    peak_rss_mb: f64,
+    rows: usize,
 }
 
 /// Runs `query` once, returning the last result it produced.
@@ -74,7 +80,7 @@ fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let middle = sorted.len() / 2;
-    if sorted.len() % 2 == 0 {
+    if sorted.len().is_multiple_of(2) {
         (sorted[middle - 1] + sorted[middle]) / 2.0
     } else {
         sorted[middle]
@@ -83,7 +89,8 @@ fn median(values: &[f64]) -> f64 {
 
 /// The peak resident set size of this process in MiB, from /proc.
 fn peak_rss_mb() -> Result<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let status =
+        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
     let line = status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
@@ -107,8 +114,8 @@ fn bench(args: &Args) -> Result<()> {
     }
     session.set_now(args.now);
     let name = args.query_file.display().to_string();
-    let query = std::fs::read_to_string(&args.query_file)
-        .with_context(|| format!("reading {name}"))?;
+    let query =
+        std::fs::read_to_string(&args.query_file).with_context(|| format!("reading {name}"))?;
 
     let mut frame = run_once(&mut session, &name, &query)?;
     let mut runs_ms = Vec::with_capacity(args.runs as usize);
@@ -117,18 +124,18 @@ fn bench(args: &Args) -> Result<()> {
         frame = run_once(&mut session, &name, &query)?;
         runs_ms.push(start.elapsed().as_secs_f64() * 1e3);
     }
-    let report = serde_json::json!({
-        "engine": "infraql",
-        "median_ms": median(&runs_ms),
-        "runs_ms": runs_ms,
-        "peak_rss_mb": peak_rss_mb()?,
-        "rows": frame.height(),
-    });
+    let report = Report {
+        engine: "infraql",
+        median_ms: median(&runs_ms),
+        peak_rss_mb: peak_rss_mb()?,
+        rows: frame.height(),
+        runs_ms,
+    };
     if let Some(path) = &args.print_csv {
         infraql::export::write_file(&mut frame, Path::new(path), Format::Csv)
             .map_err(anyhow::Error::msg)?;
     }
-    println!("{report}");
+    println!("{}", serde_json::to_string(&report)?);
     Ok(())
 }
 

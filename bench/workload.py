@@ -42,9 +42,6 @@ class Query:
     def iql_path(self) -> Path:
         return QUERIES_DIR / f"{self.id}.iql"
 
-    def iql(self) -> str:
-        return self.iql_path.read_text()
-
 
 def requests_by_status(logs: pl.LazyFrame) -> pl.LazyFrame:
     return (
@@ -66,7 +63,11 @@ def top_hosts(logs: pl.LazyFrame) -> pl.LazyFrame:
 def hourly_volume_one_day(logs: pl.LazyFrame) -> pl.LazyFrame:
     return (
         logs.with_columns(t=TIME)
-        .filter(pl.col("t").is_between(datetime(2025, 11, 17), datetime(2025, 11, 18), closed="left"))
+        .filter(
+            pl.col("t").is_between(
+                datetime(2025, 11, 17), datetime(2025, 11, 18), closed="left"
+            )
+        )
         .group_by(hour=pl.col("t").dt.truncate("1h"))
         .agg(requests=pl.len())
         .sort("hour")
@@ -236,7 +237,9 @@ def last_24h_vs_previous(logs: pl.LazyFrame) -> pl.LazyFrame:
         # (null, as SQL gives), rather than an infinite one.
         # Counts are unsigned in Polars: subtract them as signed integers.
         .with_columns(
-            change_pct=pl.when(previous > 0).then((last.cast(pl.Int64) - previous) * 100.0 / previous)
+            change_pct=pl.when(previous > 0).then(
+                (last.cast(pl.Int64) - previous) * 100.0 / previous
+            )
         )
         .sort(["last_24h", "host"], descending=[True, False])
     )
@@ -257,7 +260,10 @@ def p95_last_24h(logs: pl.LazyFrame) -> pl.LazyFrame:
     return (
         logs.filter(TIME >= NOW - timedelta(hours=24))
         .group_by("host")
-        .agg(requests=pl.len(), p95=pl.col("latency").quantile(0.95, interpolation="linear"))
+        .agg(
+            requests=pl.len(),
+            p95=pl.col("latency").quantile(0.95, interpolation="linear"),
+        )
         .sort(["p95", "host"], descending=[True, False])
     )
 
@@ -476,11 +482,13 @@ QUERIES: list[Query] = [
         "Last 24h vs previous 24h per host",
         """
         SELECT host,
-               count(*) FILTER (WHERE to_timestamp(timestamp) >= TIMESTAMPTZ '2025-11-24 00:00:00+00' - INTERVAL 24 HOUR) AS last_24h,
-               count(*) FILTER (WHERE to_timestamp(timestamp) < TIMESTAMPTZ '2025-11-24 00:00:00+00' - INTERVAL 24 HOUR) AS previous_24h,
+               count(*) FILTER (WHERE t >= TIMESTAMPTZ '2025-11-24 00:00:00+00' - INTERVAL 24 HOUR)
+                   AS last_24h,
+               count(*) FILTER (WHERE t < TIMESTAMPTZ '2025-11-24 00:00:00+00' - INTERVAL 24 HOUR)
+                   AS previous_24h,
                (last_24h - previous_24h) * 100.0 / nullif(previous_24h, 0) AS change_pct
-        FROM logs
-        WHERE to_timestamp(timestamp) >= TIMESTAMPTZ '2025-11-24 00:00:00+00' - INTERVAL 48 HOUR
+        FROM (SELECT host, to_timestamp(timestamp) AS t FROM logs)
+        WHERE t >= TIMESTAMPTZ '2025-11-24 00:00:00+00' - INTERVAL 48 HOUR
         GROUP BY host
         ORDER BY last_24h DESC, host
         """,
