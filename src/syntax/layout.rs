@@ -1,98 +1,197 @@
 //! Which newlines end a statement.
 //!
-//! A newline ends the statement before it unless the pipeline clearly goes
-//! on: the next line starts with `|`, the line ends with `|` or `,`, or the
-//! newline is inside brackets. This pass finds the newlines that do end a
-//! statement and turns each into `;` (one byte for one byte, so every offset
-//! into the result is an offset into the original text). The parser then
-//! treats all remaining newlines as plain white space. Comments are
-//! blanked out the same way, byte for byte.
+//! A newline ends the statement before it unless the statement clearly goes
+//! on:
+//! - the next line starts with `|`, or with `and`, `or`, `agg`, `when`,
+//!   `then`, `else` or `end`;
+//! - the line ends with `|`, `,`, an operator (`=`, `+`, `>`, …) or a word
+//!   that needs more after it (`and`, `or`, `not`, `agg`, `by`, `on`, `in`,
+//!   `is`, `when`, `then`, `else`, `case`, and the string tests);
+//! - the newline is inside brackets or inside `case … end`.
+//!
+//! This pass finds the newlines that do end a statement and turns each into
+//! `;` (one byte for one byte, so every offset into the result is an offset
+//! into the original text). The parser then treats all remaining newlines as
+//! plain white space. Comments are blanked out the same way, byte for byte.
 
-/// The text with every statement-ending newline replaced by `;` and every
-/// comment by spaces.
-pub fn mark_statement_ends(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = bytes.to_vec();
-    let mut depth: usize = 0;
-    // The last byte that is not white space or part of a comment.
-    let mut last_significant: Option<u8> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            quote @ (b'"' | b'\'' | b'`') => {
-                i = skip_quoted(bytes, i, quote);
-                last_significant = Some(quote);
-                continue;
-            }
-            b'#' => {
-                // Comments become blanks, so the parser never has to find
-                // where one ends (its newline may have become `;`).
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    out[i] = b' ';
-                    i += 1;
-                }
-                continue;
-            }
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => depth = depth.saturating_sub(1),
-            b'\n' if depth == 0 => {
-                let continues_after = next_significant(bytes, i + 1) == Some(b'|');
-                let continues_before = matches!(last_significant, Some(b'|' | b','));
-                if !continues_after && !continues_before {
-                    out[i] = b';';
-                }
-            }
-            _ => {}
-        }
-        if !bytes[i].is_ascii_whitespace() {
-            last_significant = Some(bytes[i]);
-        }
-        i += 1;
-    }
-    // Only ASCII newlines were replaced by ASCII `;`, so this cannot fail;
-    // fall back to the original text rather than panic if it somehow did.
-    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+/// Words after which a statement cannot end.
+const NEEDS_MORE: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "agg",
+    "by",
+    "on",
+    "in",
+    "is",
+    "when",
+    "then",
+    "else",
+    "case",
+    "contains",
+    "startswith",
+    "endswith",
+    "like",
+    "matches",
+];
+
+/// Words that cannot start a statement, so a line starting with one goes on
+/// with the statement before.
+const GOES_ON: &[&str] = &["and", "or", "agg", "when", "then", "else", "end"];
+
+/// The pieces of text that decide where statements end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece<'a> {
+    Word(&'a str),
+    Symbol(u8),
+    /// A string or backquoted name; `closed` is false when it runs to the
+    /// end of the text.
+    Quoted {
+        closed: bool,
+    },
+    /// A newline, at this byte offset.
+    Newline(usize),
 }
 
-/// Whether `text` clearly goes on: a bracket or quote is still open, or
-/// the last line ends with `|` or `,`. The REPL keeps reading lines while
-/// this holds.
-pub fn is_unfinished(text: &str) -> bool {
+/// Splits `text` into pieces, skipping white space and comments; calls
+/// `blank` with the byte range of every comment.
+fn pieces<'a>(text: &'a str, mut blank: impl FnMut(usize, usize)) -> Vec<Piece<'a>> {
     let bytes = text.as_bytes();
-    let mut depth: usize = 0;
-    let mut last_significant: Option<u8> = None;
+    let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             quote @ (b'"' | b'\'' | b'`') => {
                 let end = skip_quoted(bytes, i, quote);
-                let closed = end > i + 1
-                    && end <= bytes.len()
-                    && bytes[end - 1] == quote
-                    && !escaped(bytes, end - 1);
-                if !closed {
-                    return true;
-                }
+                let closed = end > i + 1 && bytes[end - 1] == quote && !escaped(bytes, end - 1);
+                out.push(Piece::Quoted { closed });
                 i = end;
-                last_significant = Some(quote);
-                continue;
             }
             b'#' => {
+                let start = i;
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
                 }
-                continue;
+                blank(start, i);
             }
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => depth = depth.saturating_sub(1),
+            b'\n' => {
+                out.push(Piece::Newline(i));
+                i += 1;
+            }
+            b if b.is_ascii_whitespace() => i += 1,
+            b if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 => {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                out.push(Piece::Word(&text[start..i]));
+            }
+            b => {
+                out.push(Piece::Symbol(b));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Bracket and `case` nesting, followed piece by piece.
+#[derive(Default)]
+struct Nesting {
+    brackets: usize,
+    cases: usize,
+}
+
+impl Nesting {
+    fn step(&mut self, piece: Piece, next_word: Option<&str>) {
+        match piece {
+            Piece::Symbol(b'(' | b'[') => self.brackets += 1,
+            Piece::Symbol(b')' | b']') => self.brackets = self.brackets.saturating_sub(1),
+            // `case` opens a case expression only when `when` follows, so a
+            // column named `case` does not.
+            Piece::Word("case") if next_word == Some("when") => self.cases += 1,
+            Piece::Word("end") => self.cases = self.cases.saturating_sub(1),
             _ => {}
         }
-        if !bytes[i].is_ascii_whitespace() {
-            last_significant = Some(bytes[i]);
-        }
-        i += 1;
     }
-    depth > 0 || matches!(last_significant, Some(b'|' | b','))
+
+    fn open(&self) -> bool {
+        self.brackets > 0 || self.cases > 0
+    }
+}
+
+/// Whether the statement must go on after `piece`, the last of a line.
+fn needs_more(piece: Option<Piece>) -> bool {
+    match piece {
+        Some(Piece::Symbol(b)) => b"|,=<>!+-*/%".contains(&b),
+        Some(Piece::Word(word)) => NEEDS_MORE.contains(&word),
+        Some(Piece::Quoted { closed }) => !closed,
+        _ => false,
+    }
+}
+
+/// Whether a line starting with `piece` goes on with the statement before.
+fn goes_on(piece: Option<&Piece>) -> bool {
+    match piece {
+        Some(Piece::Symbol(b'|')) => true,
+        Some(Piece::Word(word)) => GOES_ON.contains(word),
+        _ => false,
+    }
+}
+
+/// The text with every statement-ending newline replaced by `;` and every
+/// comment by spaces.
+pub fn mark_statement_ends(text: &str) -> String {
+    let mut out = text.as_bytes().to_vec();
+    let pieces = pieces(text, |start, end| out[start..end].fill(b' '));
+    let mut nesting = Nesting::default();
+    let mut last: Option<Piece> = None;
+    for (index, piece) in pieces.iter().enumerate() {
+        let following = || {
+            pieces[index + 1..]
+                .iter()
+                .find(|p| !matches!(p, Piece::Newline(_)))
+        };
+        if let Piece::Newline(at) = *piece {
+            if !nesting.open() && !needs_more(last) && !goes_on(following()) {
+                out[at] = b';';
+            }
+            continue;
+        }
+        let next_word = match following() {
+            Some(Piece::Word(word)) => Some(*word),
+            _ => None,
+        };
+        nesting.step(*piece, next_word);
+        last = Some(*piece);
+    }
+    // Only ASCII bytes were replaced by ASCII bytes, so this cannot fail;
+    // fall back to the original text rather than panic if it somehow did.
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+/// Whether `text` clearly goes on: a bracket, quote or `case` is still
+/// open, or the text ends with something that needs more after it. The REPL
+/// keeps reading lines while this holds.
+pub fn is_unfinished(text: &str) -> bool {
+    let pieces = pieces(text, |_, _| {});
+    let mut nesting = Nesting::default();
+    let mut last = None;
+    for (index, piece) in pieces.iter().enumerate() {
+        if matches!(piece, Piece::Newline(_)) {
+            continue;
+        }
+        let next_word = pieces[index + 1..].iter().find_map(|p| match p {
+            Piece::Word(word) => Some(*word),
+            Piece::Newline(_) => None,
+            _ => Some(""),
+        });
+        nesting.step(*piece, next_word.filter(|w| !w.is_empty()));
+        last = Some(*piece);
+    }
+    nesting.open() || needs_more(last)
 }
 
 /// Whether the byte at `at` is preceded by an odd number of backslashes.
@@ -120,25 +219,9 @@ fn skip_quoted(bytes: &[u8], open: usize, quote: u8) -> usize {
     bytes.len()
 }
 
-/// The next byte at or after `from` that is not white space or a comment.
-fn next_significant(bytes: &[u8], mut from: usize) -> Option<u8> {
-    while from < bytes.len() {
-        match bytes[from] {
-            b'#' => {
-                while from < bytes.len() && bytes[from] != b'\n' {
-                    from += 1;
-                }
-            }
-            b if b.is_ascii_whitespace() => from += 1,
-            b => return Some(b),
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
-    use super::mark_statement_ends;
+    use super::{is_unfinished, mark_statement_ends};
 
     #[test]
     fn newline_between_statements_becomes_semicolon() {
@@ -160,6 +243,36 @@ mod tests {
     }
 
     #[test]
+    fn operators_and_keywords_continue() {
+        let keep = |text: &str| assert_eq!(mark_statement_ends(text), text, "{text:?}");
+        keep("a | where x >\n 5");
+        keep("a | where x > 5 and\n y < 2");
+        keep("a | where x > 5\n and y < 2");
+        keep("a | group host\n agg n = count()");
+        keep("a | group host agg\n n = count()");
+        keep("let b =\n a");
+        keep("a | derive k = case\n when x then 1\n when y then 2\n else 3\n end");
+    }
+
+    #[test]
+    fn a_case_spans_lines_until_its_end() {
+        let text = "a | derive k = (1) + case when x\n then 1 else 2 end\nb";
+        assert_eq!(
+            mark_statement_ends(text),
+            "a | derive k = (1) + case when x\n then 1 else 2 end;b"
+        );
+        // A column named `case` opens nothing.
+        assert_eq!(
+            mark_statement_ends("a | select case\nb"),
+            "a | select case\nb"
+        );
+        assert_eq!(
+            mark_statement_ends("a | select `case`\nb"),
+            "a | select `case`;b"
+        );
+    }
+
+    #[test]
     fn brackets_strings_and_comments_are_respected() {
         assert_eq!(mark_statement_ends("(a\n| b\nc)"), "(a\n| b\nc)");
         assert_eq!(
@@ -176,12 +289,19 @@ mod tests {
 
     #[test]
     fn unfinished_input_is_recognised() {
-        use super::is_unfinished;
         assert!(is_unfinished("services |"));
         assert!(is_unfinished("services | select a,"));
         assert!(is_unfinished("(services"));
         assert!(is_unfinished("services | where s == \"open"));
         assert!(is_unfinished("services | where s == \"a\\\""));
+        assert!(is_unfinished("services | where x >"));
+        assert!(is_unfinished("services | group server_ip agg"));
+        assert!(is_unfinished(
+            "services | derive k = case when shared_server then 1"
+        ));
+        assert!(!is_unfinished(
+            "services | derive k = case when shared_server then 1 end"
+        ));
         assert!(!is_unfinished("services | take 1"));
         assert!(!is_unfinished("services | where s == \"a|\""));
         assert!(!is_unfinished("services # |"));
