@@ -69,3 +69,42 @@ fn a_sort_after_a_group_frees_the_group_order_and_breaks_ties_by_its_keys() {
         .expect("explains");
     assert!(!plan.contains("(any order)"), "{plan}");
 }
+
+#[test]
+fn time_filters_on_unix_seconds_reach_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs.parquet");
+    let mut session = session();
+    session
+        .add_file("logs", "tests/fixtures/logs/*.csv")
+        .expect("loads");
+    let export = format!("logs | export \"{}\"", path.display());
+    assert!(run_in(&mut session, "<test>", &export).starts_with("exported 48 rows"));
+
+    let query = format!(
+        "from \"{}\" | where to_datetime(timestamp) >= 2025-11-23 | count",
+        path.display()
+    );
+    let plan = session.explain("<test>", &query).expect("explains");
+    assert!(
+        plan.contains("SELECTION: col(\"timestamp\") >= 1.7639e9"),
+        "{plan}"
+    );
+    // The rewritten comparison keeps its meaning on both sides of a boundary.
+    let mut counts = |op: &str| {
+        let query = format!(
+            "from \"{}\" | where to_datetime(timestamp) {op} 2025-11-23T00:09:32 | count",
+            path.display()
+        );
+        run_in(&mut session, "<test>", &query)
+    };
+    let (gt, ge, lt, le) = (counts(">"), counts(">="), counts("<"), counts("<="));
+    assert!(
+        gt.contains("│    23 │") && ge.contains("│    24 │"),
+        "{gt}{ge}"
+    );
+    assert!(
+        lt.contains("│    24 │") && le.contains("│    25 │"),
+        "{lt}{le}"
+    );
+}

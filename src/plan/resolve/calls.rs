@@ -654,7 +654,7 @@ fn to_datetime(x: Expr, ty: Type) -> Expr {
         // Unix seconds to microseconds since the epoch.
         Type::Int | Type::Float => Expr::Binary(
             BinaryOp::Mul,
-            Box::new(x.cast(Type::Float)),
+            Box::new(cast_to(x, ty, Type::Float)),
             Box::new(Expr::Literal(Value::Float(1_000_000.0))),
         )
         .cast(Type::Int)

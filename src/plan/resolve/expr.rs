@@ -530,6 +530,9 @@ impl Resolver<'_> {
         } else {
             (le, re)
         };
+        if let Some(on_seconds) = compare_on_unix_seconds(plan_op, &le, &re) {
+            return Ok((on_seconds, Type::Bool));
+        }
         Ok((
             Expr::Binary(plan_op, Box::new(le), Box::new(re)),
             Type::Bool,
@@ -594,6 +597,67 @@ impl Resolver<'_> {
             Expr::StringTest(test, Box::new(le), Box::new(re)),
             Type::Bool,
         ))
+    }
+}
+
+/// `to_datetime(seconds) >= 2025-11-24` compared on the seconds
+/// themselves: `seconds >= 1763942400.0`. Same answer (at microsecond
+/// precision, which is all a datetime holds), but the comparison is on a
+/// stored column, so engines can skip the parts of a file whose statistics
+/// rule it out. Ordering comparisons only; `to_datetime` drops what is below
+/// a microsecond, so `>` and `<=` move to the next microsecond.
+fn compare_on_unix_seconds(op: BinaryOp, left: &Expr, right: &Expr) -> Option<Expr> {
+    let (seconds, instant, op) = match (unix_seconds_of(left), literal_micros(right)) {
+        (Some(seconds), Some(instant)) => (seconds, instant, op),
+        _ => {
+            let flipped = match op {
+                BinaryOp::Lt => BinaryOp::Gt,
+                BinaryOp::LtEq => BinaryOp::GtEq,
+                BinaryOp::Gt => BinaryOp::Lt,
+                BinaryOp::GtEq => BinaryOp::LtEq,
+                _ => return None,
+            };
+            (unix_seconds_of(right)?, literal_micros(left)?, flipped)
+        }
+    };
+    let (op, bound) = match op {
+        BinaryOp::GtEq => (BinaryOp::GtEq, instant),
+        BinaryOp::Gt => (BinaryOp::GtEq, instant.checked_add(1)?),
+        BinaryOp::Lt => (BinaryOp::Lt, instant),
+        BinaryOp::LtEq => (BinaryOp::Lt, instant.checked_add(1)?),
+        _ => return None,
+    };
+    let bound = Expr::Literal(Value::Float(bound as f64 / 1_000_000.0));
+    Some(Expr::Binary(op, Box::new(seconds.clone()), Box::new(bound)))
+}
+
+/// The seconds expression inside the plan `to_datetime` builds for a
+/// number (see `calls::to_datetime`).
+fn unix_seconds_of(expr: &Expr) -> Option<&Expr> {
+    let Expr::Cast(as_int, Type::Datetime) = expr else {
+        return None;
+    };
+    let Expr::Cast(micros, Type::Int) = as_int.as_ref() else {
+        return None;
+    };
+    let Expr::Binary(BinaryOp::Mul, seconds, factor) = micros.as_ref() else {
+        return None;
+    };
+    let is_million = matches!(factor.as_ref(), Expr::Literal(Value::Float(f)) if *f == 1_000_000.0);
+    is_million.then_some(seconds.as_ref())
+}
+
+/// The instant of a constant datetime (or date, at midnight).
+fn literal_micros(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::Literal(Value::Datetime(t)) => Some(t.and_utc().timestamp_micros()),
+        Expr::Cast(inner, Type::Datetime) => match inner.as_ref() {
+            Expr::Literal(Value::Date(d)) => {
+                Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros())
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 
