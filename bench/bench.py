@@ -8,14 +8,16 @@ bench/run.sh calls it after building infraql and generating the data:
 A dataset is the path prefix the generator wrote (``PREFIX.parquet``,
 ``PREFIX.csv``, ``PREFIX.meta.json``). The steps:
 
-1. Answers, on the smallest dataset: every query runs on infraql, Polars and
-   DuckDB over the Parquet file, and on infraql over the CSV file; each result
-   must equal DuckDB's (column names, row order, values; floats within a
-   relative 1e-6). A mismatch prints the differing rows and stops the run.
+1. Answers, on the smallest dataset: every query runs on infraql, Rust
+   Polars (polars-rs), Python Polars and DuckDB over the Parquet file, and on
+   infraql over the CSV file; each result must equal DuckDB's (column names,
+   row order, values; floats within a relative 1e-6). A mismatch prints the
+   differing rows and stops the run.
 2. Timings, on every dataset: each query on each engine in a process of its
-   own (infraql: the ``infraql_bench`` example; Polars and DuckDB:
-   ``engine_worker.py``), a warm-up then the median of ``--runs`` runs, with
-   the engines' order rotated from query to query.
+   own (infraql: the ``infraql_bench`` example; polars-rs: the
+   ``polars_rs_bench`` example; Polars and DuckDB: ``engine_worker.py``), a
+   warm-up then the median of ``--runs`` runs, with the engines' order
+   rotated from query to query.
 3. One-shot: whole-process time of ``infraql -e QUERY`` on the bundled data
    against ``duckdb -c SQL`` over the same CSV files.
 4. Reports: ``bench/results/<rows>.md`` and ``.json``,
@@ -38,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +57,18 @@ ANSWERS = BENCH / "out" / "answers"
 README = BENCH / "README.md"
 INFRAQL = ROOT / "target" / "release" / "infraql"
 INFRAQL_BENCH = ROOT / "target" / "release" / "examples" / "infraql_bench"
+POLARS_RS_BENCH = ROOT / "target" / "release" / "examples" / "polars_rs_bench"
 
-ENGINES = ("infraql", "polars", "duckdb")
+ENGINES = ("infraql", "polars-rs", "polars", "duckdb")
+# The ratios the tables show, numerator over denominator: the language's own
+# cost on the same engine, the Rust crate's engine against Python Polars',
+# and infraql against each hand-written Python or SQL form.
+RATIOS = (
+    ("infraql", "polars-rs"),
+    ("polars-rs", "polars"),
+    ("infraql", "polars"),
+    ("infraql", "duckdb"),
+)
 REFERENCE = "duckdb"
 RELATIVE_TOLERANCE = 1e-6
 ONE_SHOT_RUNS = 15
@@ -66,24 +79,32 @@ ONE_SHOT_CASES = [
     (
         "top 5 services",
         "services | top 5 by requests_30d | select service, requests_30d, uptime_pct",
-        "SELECT service, requests_30d, uptime_pct FROM read_csv_auto('datasets/services.csv') "
-        "ORDER BY requests_30d DESC LIMIT 5",
+        (
+            "SELECT service, requests_30d, uptime_pct FROM read_csv_auto('datasets/services.csv') "
+            "ORDER BY requests_30d DESC LIMIT 5"
+        ),
     ),
     (
         "endpoints per service",
         "endpoints | group service agg endpoints = count(), requests = sum(requests) | sort requests desc",
-        "SELECT service, count(*) AS endpoints, sum(requests) AS requests "
-        "FROM read_csv_auto('datasets/endpoints.csv') GROUP BY service ORDER BY requests DESC",
+        (
+            "SELECT service, count(*) AS endpoints, sum(requests) AS requests "
+            "FROM read_csv_auto('datasets/endpoints.csv') GROUP BY service ORDER BY requests DESC"
+        ),
     ),
     (
         "services join servers",
-        "services | join servers on server_ip == ip "
-        "| group ip, size agg services = count(), requests = sum(requests_30d) "
-        "| sort requests desc | take 5",
-        "SELECT ip, size, count(*) AS services, sum(requests_30d) AS requests "
-        "FROM read_csv_auto('datasets/services.csv') s "
-        "JOIN read_csv_auto('datasets/servers.csv') v ON s.server_ip = v.ip "
-        "GROUP BY ip, size ORDER BY requests DESC LIMIT 5",
+        (
+            "services | join servers on server_ip == ip "
+            "| group ip, size agg services = count(), requests = sum(requests_30d) "
+            "| sort requests desc | take 5"
+        ),
+        (
+            "SELECT ip, size, count(*) AS services, sum(requests_30d) AS requests "
+            "FROM read_csv_auto('datasets/services.csv') s "
+            "JOIN read_csv_auto('datasets/servers.csv') v ON s.server_ip = v.ip "
+            "GROUP BY ip, size ORDER BY requests DESC LIMIT 5"
+        ),
     ),
 ]
 
@@ -137,6 +158,10 @@ def worker_command(
         ]
         command += ["--runs", str(runs), "--query-file", str(query.iql_path)]
         return command + (["--print-csv", str(out)] if out else [])
+    if engine == "polars-rs":
+        command = [str(POLARS_RS_BENCH), "--data", str(data), "--query", query.id]
+        command += ["--now", workload.NOW.isoformat(), "--runs", str(runs)]
+        return command + (["--print-csv", str(out)] if out else [])
     command = [sys.executable, str(BENCH / "engine_worker.py"), "--engine", engine]
     command += ["--query", query.id, "--data", str(data), "--runs", str(runs)]
     return command + (["--out", str(out)] if out else [])
@@ -144,7 +169,7 @@ def worker_command(
 
 def run_worker(command: list[str]) -> dict:
     """Runs a timing process and returns the JSON line it printed."""
-    process = subprocess.run(command, capture_output=True, text=True)
+    process = subprocess.run(command, check=False, capture_output=True, text=True)
     if process.returncode != 0:
         raise EngineError(
             f"`{' '.join(command)}` exited with {process.returncode}:\n{process.stderr.rstrip()}"
@@ -295,7 +320,11 @@ def time_one_shot(runs: int) -> list[dict]:
             for engine in order:
                 start = time.perf_counter()
                 process = subprocess.run(
-                    commands[engine], cwd=ROOT, capture_output=True, text=True
+                    commands[engine],
+                    check=False,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
                 )
                 elapsed = (time.perf_counter() - start) * 1e3
                 if process.returncode != 0:
@@ -350,6 +379,7 @@ def environment() -> dict:
         "commit": commit,
         "rustc": command_output(["rustc", "--version"]),
         "infraql": command_output([str(INFRAQL), "--version"]),
+        "polars_crate": locked_version("polars"),
         "polars": pl.__version__,
         "polars_engine": os.environ.get(
             "POLARS_ENGINE_AFFINITY", "auto (streaming in Polars 2)"
@@ -364,47 +394,77 @@ def ratio(numerator: float, denominator: float) -> str:
     return f"{numerator / denominator:.2f}×"
 
 
+def geometric_mean(ratios: list[float]) -> float:
+    return math.exp(statistics.fmean(math.log(r) for r in ratios))
+
+
 def workload_table(result: dict) -> str:
-    """The markdown table of one results file, with totals."""
+    """The markdown table of one results file, with totals.
+
+    An engine a results file has no timing for (written before it joined
+    the benchmark) shows "–", like a failed one.
+    """
+    ratio_names = [f"{a}/{b}" for a, b in RATIOS]
     lines = [
-        "| query | infraql ms | polars ms | duckdb ms | infraql/polars | infraql/duckdb "
-        "| RSS infraql MB | RSS polars MB | RSS duckdb MB |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| query | "
+        + " | ".join(
+            [f"{e} ms" for e in ENGINES]
+            + ratio_names
+            + [f"RSS {e} MB" for e in ENGINES]
+        )
+        + " |",
+        "|---|" + "--:|" * (2 * len(ENGINES) + len(RATIOS)),
     ]
-    complete = []
+    complete: list[dict[str, float]] = []
     for entry in result["queries"]:
-        timings = [entry[engine] for engine in ENGINES]
+        timings = [entry.get(engine, {"error": "not measured"}) for engine in ENGINES]
         ms = [format_ms(t).removesuffix(" ms") for t in timings]
         rss = ["–" if "error" in t else f"{t['peak_rss_mb']:.0f}" for t in timings]
         if any("error" in t for t in timings):
-            ratios = ["–", "–"]
+            ratios = ["–"] * len(RATIOS)
         else:
-            infraql, polars, duckdb_ = (t["median_ms"] for t in timings)
-            ratios = [ratio(infraql, polars), ratio(infraql, duckdb_)]
-            complete.append((infraql, polars, duckdb_))
+            medians = {e: t["median_ms"] for e, t in zip(ENGINES, timings, strict=True)}
+            ratios = [ratio(medians[a], medians[b]) for a, b in RATIOS]
+            complete.append(medians)
         number = entry["id"].split("_", 1)[0]
         lines.append(
             f"| {number} {entry['title']} | " + " | ".join(ms + ratios + rss) + " |"
         )
     if complete:
-        totals = [sum(column) for column in zip(*complete, strict=True)]
+        totals = {e: sum(medians[e] for medians in complete) for e in ENGINES}
         lines.append(
             f"| **total** ({len(complete)} queries all engines ran) | "
-            + " | ".join(f"**{t:.1f}**" for t in totals)
-            + f" | **{ratio(totals[0], totals[1])}** | **{ratio(totals[0], totals[2])}** | | | |"
+            + " | ".join(f"**{totals[e]:.1f}**" for e in ENGINES)
+            + " | "
+            + " | ".join(f"**{ratio(totals[a], totals[b])}**" for a, b in RATIOS)
+            + " |" * (1 + len(ENGINES))
         )
-        within = sum(1 for infraql, polars, _ in complete if infraql <= 1.2 * polars)
-        geomean = math.exp(statistics.fmean(math.log(i / p) for i, p, _ in complete))
+
+        def within(a: str, b: str) -> int:
+            return sum(1 for medians in complete if medians[a] <= 1.2 * medians[b])
+
+        def geomean(a: str, b: str) -> str:
+            return f"{geometric_mean([m[a] / m[b] for m in complete]):.2f}×"
+
+        n = len(complete)
         lines += [
             "",
-            f"infraql within 1.2× of Polars on {within} of {len(complete)} queries "
-            f"(geometric mean of infraql/polars {geomean:.2f}×); "
-            f"whole workload {ratio(totals[0], totals[2])} DuckDB's time.",
+            (
+                f"- language cost: infraql within 1.2× of polars-rs on "
+                f"{within('infraql', 'polars-rs')} of {n} queries "
+                f"(geometric mean of infraql/polars-rs {geomean('infraql', 'polars-rs')});"
+            ),
+            f"- engine gap: geometric mean of polars-rs/polars {geomean('polars-rs', 'polars')};",
+            (
+                f"- together: infraql within 1.2× of Polars on {within('infraql', 'polars')} of {n} "
+                f"queries (geometric mean of infraql/polars {geomean('infraql', 'polars')}); "
+                f"whole workload {ratio(totals['infraql'], totals['duckdb'])} DuckDB's time."
+            ),
         ]
     failed = [
         entry["id"]
         for entry in result["queries"]
-        if any("error" in entry[e] for e in ENGINES)
+        if any("error" in entry.get(e, {}) for e in ENGINES)
     ]
     if failed:
         lines += [
@@ -414,10 +474,27 @@ def workload_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def locked_version(package: str) -> str:
+    """The version of the Rust crate ``package`` in Cargo.lock."""
+    try:
+        lock = tomllib.loads((ROOT / "Cargo.lock").read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return "unknown"
+    versions = (p["version"] for p in lock.get("package", []) if p["name"] == package)
+    return next(versions, "unknown")
+
+
 def environment_line(env: dict) -> str:
+    # Results written before polars-rs joined the benchmark lack the crate.
+    crate = (
+        f"Rust polars crate {env['polars_crate']} (streaming engine); "
+        if "polars_crate" in env
+        else ""
+    )
     return (
         f"{env['cpu']}, {env['cores']} cores, {env['ram_gib']} GiB RAM, {env['os']}; "
-        f"commit {env['commit']}; {env['rustc']}; Polars {env['polars']} (engine {env['polars_engine']}); "
+        f"commit {env['commit']}; {env['rustc']}; {crate}"
+        f"Python Polars {env['polars']} (engine {env['polars_engine']}); "
         f"DuckDB {env['duckdb']} (CLI {env['duckdb_cli']}); Python {env['python']}."
     )
 
@@ -509,7 +586,8 @@ def main() -> int:
     if args.runs < 5:
         parser.error("--runs must be at least 5")
 
-    missing = [path for path in (INFRAQL, INFRAQL_BENCH) if not path.exists()]
+    binaries = (INFRAQL, INFRAQL_BENCH, POLARS_RS_BENCH)
+    missing = [path for path in binaries if not path.exists()]
     if missing:
         parser.error(f"{', '.join(map(str, missing))} not built: run bash bench/run.sh")
     datasets = sorted(

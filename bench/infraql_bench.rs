@@ -14,12 +14,14 @@
 //!
 //! A run is the whole of [`Session::run`] (parse, resolve, lower to Polars,
 //! collect), as a user waits for it; `rows` counts the rows of the last
-//! result. Peak RSS is the process's high-water mark (`VmHWM`). A query
-//! that fails prints its diagnostics to standard error and exits with 1.
+//! result. Peak RSS is the process's high-water mark (`VmHWM`); the timing
+//! is `timing.rs`'s, shared with `polars_rs_bench`. A query that fails
+//! prints its diagnostics to standard error and exits with 1.
+
+mod timing;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDateTime;
@@ -28,7 +30,6 @@ use infraql::engine::polars::Engine;
 use infraql::format::Format;
 use infraql::session::{Outcome, Session, parse_timestamp};
 use polars::prelude::DataFrame;
-use serde::Serialize;
 
 /// Command-line arguments.
 #[derive(Parser)]
@@ -51,16 +52,6 @@ struct Args {
     print_csv: Option<PathBuf>,
 }
 
-/// The line printed for `bench.py`, in the same shape as `engine_worker.py`'s.
-#[derive(Serialize)]
-struct Report {
-    engine: &'static str,
-    median_ms: f64,
-    runs_ms: Vec<f64>,
-    peak_rss_mb: f64,
-    rows: usize,
-}
-
 /// Runs `query` once, returning the last result it produced.
 fn run_once(session: &mut Session, name: &str, query: &str) -> Result<DataFrame> {
     let mut last = None;
@@ -73,35 +64,6 @@ fn run_once(session: &mut Session, name: &str, query: &str) -> Result<DataFrame>
         })
         .map_err(|failure| anyhow::anyhow!("{}", failure.render(false)))?;
     last.context("the query produced no result (does it end with `export`?)")
-}
-
-/// The median of `values` (the mean of the two middle ones for an even count).
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let middle = sorted.len() / 2;
-    if sorted.len().is_multiple_of(2) {
-        (sorted[middle - 1] + sorted[middle]) / 2.0
-    } else {
-        sorted[middle]
-    }
-}
-
-/// The peak resident set size of this process in MiB, from /proc.
-fn peak_rss_mb() -> Result<f64> {
-    let status =
-        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
-    let line = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .context("no VmHWM in /proc/self/status")?;
-    let kib: f64 = line
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .context("reading VmHWM")?;
-    Ok(kib / 1024.0)
 }
 
 fn bench(args: &Args) -> Result<()> {
@@ -117,25 +79,14 @@ fn bench(args: &Args) -> Result<()> {
     let query =
         std::fs::read_to_string(&args.query_file).with_context(|| format!("reading {name}"))?;
 
-    let mut frame = run_once(&mut session, &name, &query)?;
-    let mut runs_ms = Vec::with_capacity(args.runs as usize);
-    for _ in 0..args.runs {
-        let start = Instant::now();
-        frame = run_once(&mut session, &name, &query)?;
-        runs_ms.push(start.elapsed().as_secs_f64() * 1e3);
-    }
-    let report = Report {
-        engine: "infraql",
-        median_ms: median(&runs_ms),
-        peak_rss_mb: peak_rss_mb()?,
-        rows: frame.height(),
-        runs_ms,
-    };
+    let (report, mut frame) = timing::measure("infraql", args.runs, || {
+        run_once(&mut session, &name, &query)
+    })?;
     if let Some(path) = &args.print_csv {
         infraql::export::write_file(&mut frame, Path::new(path), Format::Csv)
             .map_err(anyhow::Error::msg)?;
     }
-    println!("{}", serde_json::to_string(&report)?);
+    println!("{}", report.to_json()?);
     Ok(())
 }
 

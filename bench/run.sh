@@ -4,10 +4,11 @@
 #   bash bench/run.sh [--rows 1000000,10000000] [--runs 5]
 #
 # Makes bench/.venv (pinned duckdb, duckdb-cli, polars), builds infraql and
-# the two bench examples in release mode, generates the access logs into
-# bench/data/ (kept when a data set with the same row count and seed is
-# already there), then runs bench/bench.py: answer check, timings, reports
-# in bench/results/ and the Results section of bench/README.md.
+# the bench examples (generator, infraql and Rust Polars timers) in release
+# mode, generates the access logs into bench/data/ (kept when a data set with
+# the same row count and seed is already there), then runs bench/bench.py:
+# answer check, timings, reports in bench/results/ and the Results section of
+# bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +19,7 @@ while (($#)); do
     case "$1" in
         --rows) rows="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
-        -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument \`$1\` (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -40,7 +41,8 @@ echo "== python environment (bench/.venv)"
 bench/.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 
 echo "== build"
-cargo build --release --bin infraql --example gen_access_logs --example infraql_bench
+cargo build --release --bin infraql --example gen_access_logs --example infraql_bench \
+    --example polars_rs_bench
 
 echo "== data"
 datasets=()
