@@ -108,3 +108,32 @@ fn time_filters_on_unix_seconds_reach_the_scan() {
         "{lt}{le}"
     );
 }
+
+#[test]
+fn time_filters_on_a_derived_datetime_reach_the_scan_too() {
+    let mut session = session();
+    session
+        .add_file("logs", "tests/fixtures/logs/*.csv")
+        .expect("loads");
+    let plan = session
+        .explain("<test>", "logs | derive t = to_datetime(timestamp) | where t >= 2025-11-23 and t < 2025-11-23T12:00 | count")
+        .expect("explains");
+    assert!(
+        plan.contains("Filter ((timestamp >= 1763856000.0) and (timestamp < 1763899200.0))"),
+        "{plan}"
+    );
+    // Redefining the seconds column itself keeps the comparison on datetimes.
+    let plan = session
+        .explain("<test>", "logs | derive timestamp = to_datetime(timestamp) | where timestamp >= 2025-11-23 | count")
+        .expect("explains");
+    assert!(
+        plan.contains("Filter (timestamp >= 2025-11-23::datetime)"),
+        "{plan}"
+    );
+    let counted = crate::run_in(
+        &mut session,
+        "<test>",
+        "logs | derive timestamp = to_datetime(timestamp) | where timestamp >= 2025-11-23 | count",
+    );
+    assert!(counted.contains("│    24 │"), "{counted}");
+}

@@ -291,7 +291,7 @@ impl Resolver<'_> {
             };
             let (x, ty) = args.swap_remove(0);
             self.expect_type(&raw[0], ty, Type::is_numeric, "a number", name)?;
-            let args = vec![x.cast(Type::Float), Expr::Literal(Value::Float(q))];
+            let args = vec![cast_to(x, ty, Type::Float), Expr::Literal(Value::Float(q))];
             return Ok((Expr::Aggregate(aggregate, args), Type::Float));
         }
         self.arity(usage, args.len(), 1, 1, span)?;
@@ -328,7 +328,13 @@ impl Resolver<'_> {
             aggregate,
             Aggregate::Avg | Aggregate::Median | Aggregate::Std
         );
-        let x = if float_input { x.cast(Type::Float) } else { x };
+        // Floats stay as stored (a float32 column is aggregated as such);
+        // integers become floats.
+        let x = if float_input {
+            cast_to(x, ty, Type::Float)
+        } else {
+            x
+        };
         Ok((Expr::Aggregate(aggregate, vec![x]), result))
     }
 

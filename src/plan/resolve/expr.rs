@@ -631,6 +631,45 @@ fn compare_on_unix_seconds(op: BinaryOp, left: &Expr, right: &Expr) -> Option<Ex
     Some(Expr::Binary(op, Box::new(seconds.clone()), Box::new(bound)))
 }
 
+/// `derive t = to_datetime(seconds) | where t >= 2025-11-24 and …`: the
+/// comparisons of `t` with constant times are made on the seconds (see
+/// [`compare_on_unix_seconds`]), so the filter no longer needs the derived
+/// column and can reach the scan. `derived` holds the columns defined by the
+/// `derive` right below the filter.
+pub fn compare_derived_times(predicate: Expr, derived: &[(String, Expr)]) -> Expr {
+    let definition = |e: &Expr| match e {
+        Expr::Column(name) => derived
+            .iter()
+            .find(|(defined, _)| defined == name)
+            .map(|(_, definition)| definition)
+            // The definition must read only columns the derive leaves as
+            // they were (`derive timestamp = to_datetime(timestamp)` does not).
+            .filter(|definition| {
+                unix_seconds_of(definition).is_some()
+                    && !derived
+                        .iter()
+                        .any(|(name, _)| super::mentions(definition, name))
+            }),
+        _ => None,
+    };
+    match predicate {
+        Expr::Binary(BinaryOp::And, a, b) => Expr::Binary(
+            BinaryOp::And,
+            Box::new(compare_derived_times(*a, derived)),
+            Box::new(compare_derived_times(*b, derived)),
+        ),
+        Expr::Binary(op, a, b) => {
+            let rewritten = match (definition(&a), definition(&b)) {
+                (Some(time), None) => compare_on_unix_seconds(op, time, &b),
+                (None, Some(time)) => compare_on_unix_seconds(op, &a, time),
+                _ => None,
+            };
+            rewritten.unwrap_or(Expr::Binary(op, a, b))
+        }
+        other => other,
+    }
+}
+
 /// The seconds expression inside the plan `to_datetime` builds for a
 /// number (see `calls::to_datetime`).
 fn unix_seconds_of(expr: &Expr) -> Option<&Expr> {

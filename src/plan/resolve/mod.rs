@@ -280,6 +280,10 @@ impl Resolver<'_> {
                     );
                     return Err(Reported);
                 }
+                let predicate = match input.as_ref() {
+                    Plan::Derive { columns, .. } => expr::compare_derived_times(predicate, columns),
+                    _ => predicate,
+                };
                 Ok((Plan::Filter { input, predicate }, schema))
             }
             OperatorKind::Select(items) => {
