@@ -53,6 +53,10 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 40)]
     pub max_rows: usize,
 
+    /// Show large numbers as 1.2K, 58.3M, 1.4B in the table view.
+    #[arg(long)]
+    pub humanize: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

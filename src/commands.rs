@@ -1,12 +1,18 @@
-//! The REPL's dot-commands: `.help`, `.tables`, `.schema`, `.quit`.
+//! The REPL's dot-commands: `.help`, `.tables`, `.schema`, `.mode`,
+//! `.output`, `.timer`, `.maxrows`, `.humanize`, `.read`, `.load`,
+//! `.explain`, `.now`, `.quit`.
 //!
-//! They answer with text; the REPL prints it. Keeping them here, not in the
-//! binary, lets tests drive them directly.
+//! They answer with text and change the [`Settings`] the REPL shows results
+//! with; the REPL prints the text. Keeping them here, not in the binary,
+//! lets tests drive them directly.
+
+use std::path::PathBuf;
 
 use comfy_table::{Cell, Table, presets};
 
 use crate::datasets::tables;
 use crate::diagnostic::did_you_mean;
+use crate::format::Format;
 use crate::plan::functions::FUNCTIONS;
 use crate::session::{RelationKind, Session};
 use crate::syntax::parser::OPERATORS;
@@ -20,6 +26,36 @@ pub enum Reply {
     Quit,
     /// Print this on stderr; the command failed.
     Error(String),
+    /// Run this script (`.read FILE`), named `name` in messages.
+    Run { name: String, text: String },
+}
+
+/// How the REPL shows answers; the dot-commands change it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `.mode`: the format results are shown in.
+    pub mode: Format,
+    /// `.output FILE`: results go to this file (appended) instead of the
+    /// screen.
+    pub output: Option<PathBuf>,
+    /// `.timer on`: print each query's wall time.
+    pub timer: bool,
+    /// `.maxrows N`: rows shown before the rest are summed up.
+    pub max_rows: usize,
+    /// `.humanize on`: 1.2M instead of 1,234,567.
+    pub humanize: bool,
+}
+
+impl Settings {
+    pub fn new(max_rows: usize, humanize: bool) -> Settings {
+        Settings {
+            mode: Format::Table,
+            output: None,
+            timer: false,
+            max_rows,
+            humanize,
+        }
+    }
 }
 
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -29,7 +65,42 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".schema [TABLE]",
         "the columns of a table (or of all tables)",
     ),
+    (
+        ".mode [MODE]",
+        "show results as table, line, csv, tsv, json, ndjson or markdown",
+    ),
+    (
+        ".output [FILE]",
+        "send results to FILE (in the current mode); alone: back to the screen",
+    ),
+    (".timer on|off", "print the wall time of each query"),
+    (".maxrows N", "show at most N rows of a result"),
+    (
+        ".humanize on|off",
+        "show large numbers as 1.2K, 58.3M, 1.4B",
+    ),
+    (".read FILE", "run the queries in FILE"),
+    (".load PATH as NAME", "read a file (or glob) as table NAME"),
+    (
+        ".explain QUERY",
+        "the logical plan and Polars' optimised plan",
+    ),
+    (
+        ".now [TIMESTAMP|clock]",
+        "show or fix what now() means (clock: the real time)",
+    ),
     (".quit", "leave (also .exit or Ctrl-D)"),
+];
+
+/// The modes `.mode` takes, in the order `.help` lists them.
+pub const MODES: &[Format] = &[
+    Format::Table,
+    Format::Line,
+    Format::Csv,
+    Format::Tsv,
+    Format::Json,
+    Format::Ndjson,
+    Format::Markdown,
 ];
 
 /// Whether a line of input is a dot-command rather than a query.
@@ -37,12 +108,45 @@ pub fn is_command(line: &str) -> bool {
     line.trim_start().starts_with('.')
 }
 
-pub fn run(session: &mut Session, line: &str) -> Reply {
+/// The command names, without arguments (`.help`, `.tables`, …).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    COMMANDS
+        .iter()
+        .map(|(c, _)| c.split_whitespace().next().unwrap_or(c))
+        .chain([".exit"])
+}
+
+pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply {
     let line = line.trim();
     let (command, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let rest = rest.trim();
     let arguments: Vec<&str> = rest.split_whitespace().collect();
     match command {
+        ".mode" => mode(settings, rest),
+        ".output" => output(settings, rest),
+        ".timer" => switch(rest, ".timer", &mut settings.timer, |on| {
+            format!("timer {}\n", if on { "on" } else { "off" })
+        }),
+        ".humanize" => switch(rest, ".humanize", &mut settings.humanize, |on| {
+            if on {
+                "numbers humanized: 1.2M instead of 1,234,567\n".to_owned()
+            } else {
+                "numbers in full\n".to_owned()
+            }
+        }),
+        ".maxrows" => match rest.parse::<usize>() {
+            Ok(n) if n > 0 => {
+                settings.max_rows = n;
+                Reply::Text(format!("showing at most {n} rows\n"))
+            }
+            _ if rest.is_empty() => {
+                Reply::Text(format!("showing at most {} rows\n", settings.max_rows))
+            }
+            _ => Reply::Error(format!(
+                "`{rest}` is not a row count; usage: .maxrows N (N ≥ 1)"
+            )),
+        },
+        ".read" => read(rest),
         ".load" => load(session, rest),
         ".explain" if rest.is_empty() => Reply::Error("usage: .explain QUERY".to_owned()),
         ".explain" => match session.explain("<explain>", rest) {
@@ -82,15 +186,94 @@ pub fn run(session: &mut Session, line: &str) -> Reply {
         },
         ".quit" | ".exit" => Reply::Quit,
         other => {
-            let known = COMMANDS
-                .iter()
-                .map(|(c, _)| c.split_whitespace().next().unwrap_or(c));
-            let hint = match did_you_mean(other, known) {
+            let hint = match did_you_mean(other, names()) {
                 Some(close) => format!("; did you mean `{close}`?"),
                 None => "; type .help for the list".to_owned(),
             };
             Reply::Error(format!("unknown command `{other}`{hint}"))
         }
+    }
+}
+
+/// A path argument, quotes optional.
+fn unquote(text: &str) -> &str {
+    text.trim().trim_matches(|c| c == '"' || c == '\'')
+}
+
+fn mode(settings: &mut Settings, rest: &str) -> Reply {
+    let names = || {
+        MODES
+            .iter()
+            .map(Format::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if rest.is_empty() {
+        return Reply::Text(format!("mode {} (modes: {})\n", settings.mode, names()));
+    }
+    match MODES.iter().find(|m| m.to_string() == rest) {
+        Some(mode) => {
+            settings.mode = *mode;
+            Reply::Text(format!("mode {mode}\n"))
+        }
+        None => {
+            let modes: Vec<String> = MODES.iter().map(Format::to_string).collect();
+            let hint = match did_you_mean(rest, modes.iter().map(String::as_str)) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("modes: {}", names()),
+            };
+            Reply::Error(format!("unknown mode `{rest}`; {hint}"))
+        }
+    }
+}
+
+/// `.output FILE` starts (truncates) the file now, so a bad path fails
+/// here and not at the next query; `.output` alone goes back to the screen.
+fn output(settings: &mut Settings, rest: &str) -> Reply {
+    let path = unquote(rest);
+    if path.is_empty() {
+        return match settings.output.take() {
+            Some(old) => Reply::Text(format!(
+                "results go to the screen again ({} kept)\n",
+                old.display()
+            )),
+            None => Reply::Text("results go to the screen\n".to_owned()),
+        };
+    }
+    match std::fs::File::create(path) {
+        Ok(_) => {
+            settings.output = Some(PathBuf::from(path));
+            Reply::Text(format!(
+                "results go to {path} (mode {}); `.output` alone to stop\n",
+                settings.mode
+            ))
+        }
+        Err(e) => Reply::Error(format!("cannot write `{path}`: {e}")),
+    }
+}
+
+/// `.timer on|off`-style switches; no argument shows the state.
+fn switch(rest: &str, name: &str, flag: &mut bool, say: impl Fn(bool) -> String) -> Reply {
+    match rest {
+        "on" => *flag = true,
+        "off" => *flag = false,
+        "" => {}
+        other => return Reply::Error(format!("`{other}`: usage: {name} on|off")),
+    }
+    Reply::Text(say(*flag))
+}
+
+fn read(rest: &str) -> Reply {
+    let path = unquote(rest);
+    if path.is_empty() {
+        return Reply::Error("usage: .read FILE".to_owned());
+    }
+    match std::fs::read_to_string(path) {
+        Ok(text) => Reply::Run {
+            name: path.to_owned(),
+            text,
+        },
+        Err(e) => Reply::Error(format!("cannot read `{path}`: {e}")),
     }
 }
 
@@ -100,7 +283,7 @@ fn load(session: &mut Session, rest: &str) -> Reply {
     let Some((path, name)) = rest.rsplit_once(" as ") else {
         return usage();
     };
-    let path = path.trim().trim_matches(|c| c == '"' || c == '\'');
+    let path = unquote(path);
     let name = name.trim();
     let plain = name
         .chars()
@@ -160,6 +343,7 @@ fn help() -> String {
         out.push_str(&format!("  {command:<32} {summary}\n"));
     }
     out.push_str("\nEnd a line with `|` or start the next with `|` to continue a pipeline.\n");
+    out.push_str("Tab completes names; Ctrl-C stops a running query; Ctrl-D leaves.\n");
     out
 }
 
@@ -200,4 +384,104 @@ fn schema(session: &Session, name: &str) -> Option<String> {
         table.add_row([column.name.as_str(), column.ty.name(), note]);
     }
     Some(format!("{name}\n{table}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::polars::Engine;
+
+    fn setup() -> (Session, Settings) {
+        let engine = Engine::with_bundled_datasets().expect("bundled data loads");
+        (Session::new(engine), Settings::new(40, false))
+    }
+
+    #[test]
+    fn mode_switches_and_rejects_unknown_modes() {
+        let (mut session, mut settings) = setup();
+        assert_eq!(
+            run(&mut session, &mut settings, ".mode line"),
+            Reply::Text("mode line\n".to_owned())
+        );
+        assert_eq!(settings.mode, Format::Line);
+        assert_eq!(
+            run(&mut session, &mut settings, ".mode jsn"),
+            Reply::Error("unknown mode `jsn`; did you mean `json`?".to_owned())
+        );
+        assert_eq!(settings.mode, Format::Line);
+    }
+
+    #[test]
+    fn switches_and_row_limits() {
+        let (mut session, mut settings) = setup();
+        run(&mut session, &mut settings, ".timer on");
+        run(&mut session, &mut settings, ".humanize on");
+        run(&mut session, &mut settings, ".maxrows 5");
+        assert!(settings.timer && settings.humanize);
+        assert_eq!(settings.max_rows, 5);
+        assert!(matches!(
+            run(&mut session, &mut settings, ".maxrows none"),
+            Reply::Error(_)
+        ));
+        assert!(matches!(
+            run(&mut session, &mut settings, ".timer maybe"),
+            Reply::Error(_)
+        ));
+        assert_eq!(settings.max_rows, 5);
+        assert!(settings.timer);
+    }
+
+    #[test]
+    fn output_creates_the_file_and_stops_on_a_bare_output() {
+        let (mut session, mut settings) = setup();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("out.txt");
+        let command = format!(".output {}", path.display());
+        assert!(matches!(
+            run(&mut session, &mut settings, &command),
+            Reply::Text(_)
+        ));
+        assert!(path.exists());
+        assert_eq!(settings.output.as_deref(), Some(path.as_path()));
+        run(&mut session, &mut settings, ".output");
+        assert_eq!(settings.output, None);
+        let bad = format!(".output {}", dir.path().join("no/such/dir.txt").display());
+        assert!(matches!(
+            run(&mut session, &mut settings, &bad),
+            Reply::Error(_)
+        ));
+    }
+
+    #[test]
+    fn read_hands_back_the_script() {
+        let (mut session, mut settings) = setup();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("q.iql");
+        std::fs::write(&path, "services | count\n").expect("write script");
+        let reply = run(
+            &mut session,
+            &mut settings,
+            &format!(".read {}", path.display()),
+        );
+        assert_eq!(
+            reply,
+            Reply::Run {
+                name: path.display().to_string(),
+                text: "services | count\n".to_owned()
+            }
+        );
+        assert!(matches!(
+            run(&mut session, &mut settings, ".read /no/such/file.iql"),
+            Reply::Error(_)
+        ));
+    }
+
+    #[test]
+    fn unknown_commands_suggest_a_close_one() {
+        let (mut session, mut settings) = setup();
+        assert_eq!(
+            run(&mut session, &mut settings, ".tabels"),
+            Reply::Error("unknown command `.tabels`; did you mean `.tables`?".to_owned())
+        );
+    }
 }

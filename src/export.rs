@@ -31,7 +31,7 @@ pub fn write_file(frame: &mut DataFrame, path: &Path, format: Format) -> Result<
         .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
     {
         let mut out = BufWriter::new(temp.as_file());
-        render::write(frame, format, usize::MAX, &mut out)
+        render::write(frame, format, &render::View::rows(usize::MAX), &mut out)
             .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
         out.flush()
             .map_err(|e| format!("cannot write `{shown}`: {e}"))?;

@@ -16,6 +16,8 @@ pub enum Format {
     Ndjson,
     /// A Markdown table.
     Markdown,
+    /// One `column = value` line per value, rows apart: for wide rows.
+    Line,
     /// Apache Parquet (files only).
     #[value(skip)]
     Parquet,
@@ -44,7 +46,7 @@ impl Format {
 
     /// Whether values are written raw (no separators, no rounding).
     pub fn is_machine(self) -> bool {
-        !matches!(self, Format::Table | Format::Markdown)
+        !matches!(self, Format::Table | Format::Markdown | Format::Line)
     }
 }
 
@@ -57,6 +59,7 @@ impl fmt::Display for Format {
             Format::Json => "json",
             Format::Ndjson => "ndjson",
             Format::Markdown => "markdown",
+            Format::Line => "line",
             Format::Parquet => "parquet",
         })
     }

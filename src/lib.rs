@@ -1,11 +1,13 @@
 //! infraql: a pipeline query language over the ecosyste.ms infrastructure data.
 
 pub mod commands;
+pub mod complete;
 pub mod datasets;
 pub mod diagnostic;
 pub mod engine;
 pub mod export;
 pub mod format;
+pub mod highlight;
 pub mod import;
 pub mod plan;
 pub mod render;

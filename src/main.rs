@@ -85,7 +85,7 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
             .add_file(name, path)
             .map_err(|e| Stop::Failed(format!("error: --table {name}: {e}")))?;
     }
-    let color = io::stderr().is_terminal();
+    let color = colour_wanted(io::stderr().is_terminal());
 
     let mut sources: Vec<(String, String)> = Vec::new();
     for path in &cli.files {
@@ -104,7 +104,7 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     }
     if sources.is_empty() {
         if io::stdin().is_terminal() && cli.output.is_none() {
-            return repl::run(&mut session, cli.max_rows)
+            return repl::run(session, view(&cli))
                 .map_err(Stop::Failed)
                 .map(|()| ExitCode::SUCCESS);
         }
@@ -119,7 +119,7 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
         Some(path) => Some((path.as_path(), output_format(path, cli.format)?)),
         None => None,
     };
-    let mut printer = Printer::new(cli.format, cli.max_rows, output);
+    let mut printer = Printer::new(cli.format, view(&cli), output);
     for (name, text) in &sources {
         let result = session.run(name, text, |outcome| printer.take(outcome));
         if let Err(failure) = result {
@@ -133,6 +133,29 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     }
     printer.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How tables and charts are drawn: fitted to the terminal when stdout is
+/// one, at natural width when it is a pipe or file.
+fn view(cli: &Cli) -> render::View {
+    render::View {
+        max_rows: cli.max_rows,
+        width: io::stdout().is_terminal().then(terminal_width).flatten(),
+        humanize: cli.humanize,
+    }
+}
+
+/// Whether to colour a stream: it is a terminal, `TERM` is not `dumb` and
+/// `NO_COLOR` is unset.
+pub fn colour_wanted(terminal: bool) -> bool {
+    terminal
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
+/// The terminal's width in columns, when there is one.
+pub fn terminal_width() -> Option<usize> {
+    terminal_size::terminal_size().map(|(width, _)| usize::from(width.0))
 }
 
 /// The format for `-o FILE`: its extension, else `--format` when that is a
@@ -149,7 +172,7 @@ fn output_format(path: &Path, requested: Format) -> Result<Format, Stop> {
 /// last one goes to the file.
 struct Printer<'a> {
     format: Format,
-    max_rows: usize,
+    view: render::View,
     output: Option<(&'a Path, Format)>,
     pending: Option<::polars::prelude::DataFrame>,
     printed_any: bool,
@@ -157,10 +180,10 @@ struct Printer<'a> {
 }
 
 impl<'a> Printer<'a> {
-    fn new(format: Format, max_rows: usize, output: Option<(&'a Path, Format)>) -> Self {
+    fn new(format: Format, view: render::View, output: Option<(&'a Path, Format)>) -> Self {
         Printer {
             format,
-            max_rows,
+            view,
             output,
             pending: None,
             printed_any: false,
@@ -177,6 +200,7 @@ impl<'a> Printer<'a> {
                 );
                 Ok(())
             }
+            Outcome::Chart(frame) => self.write_text(&render::chart(&frame, &self.view)),
             Outcome::Rows(frame) => {
                 if self.output.is_some() {
                     if let Some(previous) = self.pending.replace(frame) {
@@ -191,15 +215,29 @@ impl<'a> Printer<'a> {
     }
 
     fn print(&mut self, mut frame: ::polars::prelude::DataFrame) -> Result<(), String> {
+        let (format, view) = (self.format, self.view);
+        self.emit(|out| render::write(&mut frame, format, &view, out))
+    }
+
+    /// A chart: drawn text, whatever the format.
+    fn write_text(&mut self, text: &str) -> Result<(), String> {
+        self.emit(|out| out.write_all(text.as_bytes()).map_err(|e| e.to_string()))
+    }
+
+    /// Writes one result to stdout, a blank line apart from the one before
+    /// in the human formats; notes a closed pipe.
+    fn emit(
+        &mut self,
+        write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
+    ) -> Result<(), String> {
         let stdout = io::stdout();
         let mut out = io::BufWriter::new(stdout.lock());
         let mut result = Ok(());
-        if self.printed_any && matches!(self.format, Format::Table | Format::Markdown) {
+        if self.printed_any && !self.format.is_machine() {
             result = out.write_all(b"\n").map_err(|e| e.to_string());
         }
         self.printed_any = true;
-        result =
-            result.and_then(|()| render::write(&mut frame, self.format, self.max_rows, &mut out));
+        result = result.and_then(|()| write(&mut out));
         result = result.and_then(|()| out.flush().map_err(|e| e.to_string()));
         if let Err(message) = &result
             && message.to_lowercase().contains("broken pipe")

@@ -14,6 +14,7 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::engine::polars::Engine;
 use crate::format::Format;
 use crate::plan::explain;
+use crate::plan::logical::Sink;
 use crate::plan::resolve::{self, Binding, Step};
 use crate::plan::schema::Schema;
 use crate::syntax;
@@ -24,6 +25,8 @@ pub enum Outcome {
     Rows(DataFrame),
     /// `| export "file"` wrote the result to a file.
     Exported { path: String, rows: usize },
+    /// `| chart label, value`: a result of two columns to draw.
+    Chart(DataFrame),
 }
 
 /// Why a run stopped: diagnostics about one source text.
@@ -45,6 +48,7 @@ impl Failure {
     }
 }
 
+#[derive(Clone)]
 pub struct Session {
     engine: Engine,
     bindings: HashMap<String, Binding>,
@@ -109,8 +113,8 @@ impl Session {
                 .engine
                 .collect(&query.plan)
                 .map_err(|message| fail(vec![runtime_error(message, span)]))?;
-            let outcome = match &query.export {
-                Some(path) => {
+            let outcome = match &query.sink {
+                Sink::Export(path) => {
                     let format =
                         Format::from_path(path).map_err(|m| fail(vec![Diagnostic::at(m, span)]))?;
                     crate::export::write_file(&mut frame, Path::new(path), format).map_err(
@@ -125,7 +129,8 @@ impl Session {
                         rows: frame.height(),
                     }
                 }
-                None => Outcome::Rows(frame),
+                Sink::Show => Outcome::Rows(frame),
+                Sink::Chart => Outcome::Chart(frame),
             };
             on_outcome(outcome).map_err(|m| fail(vec![Diagnostic::new(m)]))?;
         }
@@ -162,6 +167,20 @@ impl Session {
             out.push_str(&indent(&optimised));
         }
         Ok(out)
+    }
+
+    /// The columns the last query of `text` would have, without running
+    /// anything or defining its `let`s; `None` when it does not parse or
+    /// resolve. Completion uses this to know the columns at the cursor.
+    pub fn schema_of(&self, text: &str) -> Option<Schema> {
+        let script = syntax::parse(text).ok()?;
+        let now = self.now.unwrap_or_else(|| Utc::now().naive_utc());
+        let mut bindings = self.bindings.clone();
+        let steps = resolve::resolve(&script, text, &self.engine, &mut bindings, now).ok()?;
+        steps.into_iter().rev().find_map(|step| match step {
+            Step::Run { query, .. } => Some(query.schema),
+            Step::Let { .. } => None,
+        })
     }
 
     /// Table and `let` names with their schemas, tables first.

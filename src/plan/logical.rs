@@ -218,6 +218,17 @@ impl Expr {
 pub struct Query {
     pub plan: Plan,
     pub schema: Schema,
-    /// Where `| export "file"` sends the result instead of the screen.
-    pub export: Option<String>,
+    pub sink: Sink,
+}
+
+/// Where a statement's result goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sink {
+    /// To the caller, to show in its format.
+    Show,
+    /// `| export "file"`: to a file, format from its extension.
+    Export(String),
+    /// `| chart label, value`: drawn; the plan's two columns are the label
+    /// and the value.
+    Chart,
 }

@@ -5,6 +5,7 @@
 //! table and Markdown views format numbers for reading.
 
 pub mod cells;
+pub mod chart;
 pub mod table;
 pub mod text;
 
@@ -15,27 +16,67 @@ use ::polars::prelude::{CsvWriter, DataFrame, JsonFormat, JsonWriter, ParquetWri
 use crate::engine::polars::describe_error;
 use crate::format::Format;
 
-/// Writes `frame` in `format`. The table view shows at most `max_rows` rows
-/// and says so when it leaves rows out.
+/// How the human views draw a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct View {
+    /// Rows shown before the rest are summed up in a note.
+    pub max_rows: usize,
+    /// The width to fit (the terminal's); `None` draws at natural width.
+    pub width: Option<usize>,
+    /// 1.2M instead of 1,234,567.
+    pub humanize: bool,
+}
+
+impl View {
+    /// At most `max_rows` rows, natural width, exact numbers.
+    pub fn rows(max_rows: usize) -> View {
+        View {
+            max_rows,
+            width: None,
+            humanize: false,
+        }
+    }
+}
+
+/// Draws a two-column result (label, value) as a chart, as `| chart` asks.
+pub fn chart(frame: &DataFrame, view: &View) -> String {
+    chart::draw(&cells::preview(frame, view.max_rows), view)
+}
+
+/// Writes `frame` in `format`. The table and line views show at most
+/// `view.max_rows` rows and say so when they leave rows out.
 pub fn write(
     frame: &mut DataFrame,
     format: Format,
-    max_rows: usize,
+    view: &View,
     out: &mut dyn Write,
 ) -> Result<(), String> {
     let io = |e: std::io::Error| e.to_string();
     let polars = |e: ::polars::prelude::PolarsError| describe_error(&e);
     match format {
         Format::Table => {
-            let preview = cells::preview(frame, max_rows);
-            out.write_all(table::draw(&preview, table::Style::Boxed).as_bytes())
+            let preview = cells::preview(frame, view.max_rows);
+            out.write_all(table::draw(&preview, table::Style::Boxed, view).as_bytes())
                 .map_err(io)?;
             out.write_all(table::footer(&preview, "use --max-rows to see more").as_bytes())
                 .map_err(io)?;
         }
+        Format::Line => {
+            let preview = cells::preview(frame, view.max_rows);
+            out.write_all(table::lines(&preview, view).as_bytes())
+                .map_err(io)?;
+            if preview.rows.len() < preview.total_rows {
+                out.write_all(table::footer(&preview, "use --max-rows to see more").as_bytes())
+                    .map_err(io)?;
+            }
+        }
         Format::Markdown => {
             let preview = cells::preview(frame, usize::MAX);
-            out.write_all(table::draw(&preview, table::Style::Markdown).as_bytes())
+            let natural = View {
+                width: None,
+                ..*view
+            };
+            out.write_all(table::draw(&preview, table::Style::Markdown, &natural).as_bytes())
                 .map_err(io)?;
         }
         Format::Csv | Format::Tsv => {

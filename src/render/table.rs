@@ -1,11 +1,21 @@
 //! The table view (comfy-table): a header with column names and types,
 //! numbers right-aligned, and a footer line with the row count.
+//!
+//! Given a width (the terminal's), the view fits it: long strings are cut
+//! with an ellipsis and, when the columns still do not fit, the middle ones
+//! give way to a `…` column and a note naming them.
 
 use comfy_table::{Cell as TableCell, CellAlignment, ContentArrangement, Table, presets};
 
+use super::View;
 use super::cells::{Cell, Preview};
-use super::text::{cell_text, is_numeric};
+use super::text::{display, is_numeric};
 use crate::plan::types::Type;
+
+/// The widest a cell is drawn when fitting a width.
+const MAX_CELL_WIDTH: usize = 40;
+/// What each column adds to its text: a space either side and a border.
+const COLUMN_OVERHEAD: usize = 3;
 
 /// Which table drawing to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,14 +31,26 @@ fn type_name(ty: Option<Type>) -> &'static str {
 }
 
 /// Draws the preview's rows under a header of column names (and types, in
-/// the boxed style).
-pub fn draw(preview: &Preview, style: Style) -> String {
-    let mut table = Table::new();
-    table.set_content_arrangement(ContentArrangement::Disabled);
-    match style {
-        Style::Boxed => table.load_style(presets::UTF8_FULL_CONDENSED),
-        Style::Markdown => table.load_style(presets::ASCII_MARKDOWN),
-    };
+/// the boxed style), fitted to `view.width` when it is known. Returns the
+/// drawing and, when columns were left out, a note naming them.
+pub fn draw(preview: &Preview, style: Style, view: &View) -> String {
+    let mut texts: Vec<Vec<String>> = preview
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| escape(c, style, view.humanize))
+                .collect()
+        })
+        .collect();
+    let headers: Vec<String> = preview
+        .columns
+        .iter()
+        .map(|(name, ty)| match style {
+            Style::Boxed => format!("{name}\n{}", type_name(*ty)),
+            Style::Markdown => name.clone(),
+        })
+        .collect();
     // A column is right-aligned when its type is numeric.
     let numeric: Vec<bool> = preview
         .columns
@@ -43,6 +65,38 @@ pub fn draw(preview: &Preview, style: Style) -> String {
                 .any(|r| r.get(i).is_some_and(is_numeric)),
         })
         .collect();
+    let mut shown: Vec<usize> = (0..headers.len()).collect();
+    let mut elided_at = None;
+    if let (Some(width), Style::Boxed) = (view.width, style) {
+        for row in &mut texts {
+            for text in row.iter_mut() {
+                *text = cut(text, MAX_CELL_WIDTH);
+            }
+        }
+        let widths: Vec<usize> = (0..headers.len())
+            .map(|i| {
+                let header = headers[i].lines().map(text_width).max().unwrap_or(0);
+                texts
+                    .iter()
+                    .map(|r| text_width(&r[i]))
+                    .fold(header, usize::max)
+            })
+            .collect();
+        (shown, elided_at) = fit_columns(&widths, width);
+        // One column wider than the screen: cut its cells to fit.
+        if let [only] = shown.as_slice() {
+            let room = width.saturating_sub(COLUMN_OVERHEAD + 1 + elided_at.map_or(0, |_| 4));
+            for row in &mut texts {
+                row[*only] = cut(&row[*only], room.max(4));
+            }
+        }
+    }
+    let mut table = Table::new();
+    table.set_content_arrangement(ContentArrangement::Disabled);
+    match style {
+        Style::Boxed => table.load_style(presets::UTF8_FULL_CONDENSED),
+        Style::Markdown => table.load_style(presets::ASCII_MARKDOWN),
+    };
     let align = |i: usize| {
         if numeric[i] {
             CellAlignment::Right
@@ -50,33 +104,155 @@ pub fn draw(preview: &Preview, style: Style) -> String {
             CellAlignment::Left
         }
     };
-    let header: Vec<TableCell> = preview
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, (name, ty))| {
-            let text = match style {
-                Style::Boxed => format!("{name}\n{}", type_name(*ty)),
-                Style::Markdown => name.clone(),
-            };
-            TableCell::new(text).set_alignment(align(i))
-        })
-        .collect();
-    table.set_header(header);
-    for row in &preview.rows {
-        table.add_row(
-            row.iter()
-                .enumerate()
-                .map(|(i, cell)| TableCell::new(escape(cell, style)).set_alignment(align(i))),
-        );
+    let with_gap = |cells: Vec<TableCell>, gap: &str| -> Vec<TableCell> {
+        let mut cells = cells;
+        if let Some(at) = elided_at {
+            cells.insert(at, TableCell::new(gap));
+        }
+        cells
+    };
+    table.set_header(with_gap(
+        shown
+            .iter()
+            .map(|&i| TableCell::new(&headers[i]).set_alignment(align(i)))
+            .collect(),
+        "…",
+    ));
+    for row in &texts {
+        table.add_row(with_gap(
+            shown
+                .iter()
+                .map(|&i| TableCell::new(&row[i]).set_alignment(align(i)))
+                .collect(),
+            "…",
+        ));
     }
     let mut out = table.to_string();
+    out.push('\n');
+    let hidden: Vec<&str> = (0..headers.len())
+        .filter(|i| !shown.contains(i))
+        .map(|i| preview.columns[i].0.as_str())
+        .collect();
+    if !hidden.is_empty() {
+        let note = format!(
+            "{} column{} not shown: {} (.mode line shows every column)",
+            hidden.len(),
+            if hidden.len() == 1 { "" } else { "s" },
+            hidden.join(", ")
+        );
+        out.push_str(&wrap(&note, view.width.unwrap_or(usize::MAX)));
+    }
+    out
+}
+
+/// `text` broken into lines of at most `width` characters at spaces (a
+/// word longer than the width gets a line of its own).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && text_width(&line) + 1 + text_width(word) > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
     out.push('\n');
     out
 }
 
-fn escape(cell: &Cell, style: Style) -> String {
-    let text = cell_text(cell);
+/// Characters on screen (every character here is one column wide).
+fn text_width(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// `text` cut to `width` characters, the last one an ellipsis when cut;
+/// a cell with line breaks keeps only its first line.
+fn cut(text: &str, width: usize) -> String {
+    let first = text.lines().next().unwrap_or("");
+    if text_width(first) <= width && first.len() == text.len() {
+        return text.to_owned();
+    }
+    let kept: String = first.chars().take(width.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
+/// Which columns fit in `width`: all of them if they can; else columns
+/// from both ends, alternating, around a one-character `…` column in the
+/// middle. Returns the kept indices in order and where the `…` column goes
+/// among them.
+fn fit_columns(widths: &[usize], width: usize) -> (Vec<usize>, Option<usize>) {
+    let total = |ws: &mut dyn Iterator<Item = usize>| -> usize {
+        1 + ws.map(|w| w + COLUMN_OVERHEAD).sum::<usize>()
+    };
+    let all: Vec<usize> = (0..widths.len()).collect();
+    if widths.len() <= 1 || total(&mut widths.iter().copied()) <= width {
+        return (all, None);
+    }
+    let gap = 1 + COLUMN_OVERHEAD;
+    let mut left: Vec<usize> = vec![0];
+    let mut right: Vec<usize> = Vec::new();
+    let mut used = 1 + gap + widths[0] + COLUMN_OVERHEAD;
+    let (mut next_left, mut next_right) = (1, widths.len() - 1);
+    let mut take_right = true;
+    while next_left <= next_right {
+        let candidate = if take_right { next_right } else { next_left };
+        let cost = widths[candidate] + COLUMN_OVERHEAD;
+        if used + cost > width {
+            break;
+        }
+        used += cost;
+        if take_right {
+            right.insert(0, candidate);
+            if next_right == 0 {
+                break;
+            }
+            next_right -= 1;
+        } else {
+            left.push(candidate);
+            next_left += 1;
+        }
+        take_right = !take_right;
+    }
+    let at = left.len();
+    left.extend(right);
+    if left.len() == widths.len() {
+        return (left, None);
+    }
+    (left, Some(at))
+}
+
+/// One `name = value` line per column, a blank line between rows: for rows
+/// too wide for a table.
+pub fn lines(preview: &Preview, view: &View) -> String {
+    let name_width = preview
+        .columns
+        .iter()
+        .map(|(n, _)| text_width(n))
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (index, row) in preview.rows.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        for ((name, _), cell) in preview.columns.iter().zip(row) {
+            out.push_str(&format!(
+                "{name:>name_width$} = {}\n",
+                display(cell, view.humanize)
+            ));
+        }
+    }
+    out
+}
+
+fn escape(cell: &Cell, style: Style, humanize: bool) -> String {
+    let text = display(cell, humanize);
     match style {
         Style::Boxed => text,
         Style::Markdown => text.replace('|', "\\|").replace('\n', " "),
@@ -85,7 +261,7 @@ fn escape(cell: &Cell, style: Style) -> String {
 
 /// "22 rows", "1 row", or "showing 40 of 1,234 rows (--max-rows to change)".
 pub fn footer(preview: &Preview, hint: &str) -> String {
-    let total = super::text::cell_text(&Cell::Int(preview.total_rows as i128));
+    let total = display(&Cell::Int(preview.total_rows as i128), false);
     let shown = preview.rows.len();
     if shown < preview.total_rows {
         format!("showing {shown} of {total} rows ({hint})\n")
@@ -93,5 +269,93 @@ pub fn footer(preview: &Preview, hint: &str) -> String {
         "1 row\n".to_owned()
     } else {
         format!("{total} rows\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wide(columns: usize) -> Preview {
+        Preview {
+            columns: (0..columns)
+                .map(|i| (format!("column_{i}"), Some(Type::String)))
+                .collect(),
+            rows: vec![
+                (0..columns)
+                    .map(|i| Cell::Text(format!("value {i}")))
+                    .collect(),
+            ],
+            total_rows: 1,
+        }
+    }
+
+    fn view(width: Option<usize>) -> View {
+        View {
+            max_rows: 100,
+            width,
+            humanize: false,
+        }
+    }
+
+    #[test]
+    fn narrow_tables_are_drawn_whole() {
+        let drawn = draw(&wide(2), Style::Boxed, &view(Some(80)));
+        assert!(drawn.contains("column_0") && drawn.contains("column_1"));
+        assert!(!drawn.contains("not shown"));
+    }
+
+    #[test]
+    fn wide_tables_elide_middle_columns_and_say_which() {
+        let drawn = draw(&wide(10), Style::Boxed, &view(Some(60)));
+        assert!(drawn.lines().all(|l| l.chars().count() <= 60), "{drawn}");
+        assert!(
+            drawn.contains("column_0") && drawn.contains("column_9"),
+            "{drawn}"
+        );
+        assert!(drawn.contains("┆ … ┆"), "{drawn}");
+        assert!(
+            drawn
+                .contains("5 columns not shown: column_3, column_4, column_5, column_6,\ncolumn_7"),
+            "{drawn}"
+        );
+    }
+
+    #[test]
+    fn without_a_width_nothing_is_cut() {
+        let drawn = draw(&wide(10), Style::Boxed, &view(None));
+        assert!(drawn.contains("column_5"));
+    }
+
+    #[test]
+    fn long_strings_end_in_an_ellipsis() {
+        let preview = Preview {
+            columns: vec![("uri".to_owned(), Some(Type::String))],
+            rows: vec![vec![Cell::Text("/api/v1/".to_owned() + &"x".repeat(100))]],
+            total_rows: 1,
+        };
+        let drawn = draw(&preview, Style::Boxed, &view(Some(30)));
+        assert!(drawn.lines().all(|l| l.chars().count() <= 30), "{drawn}");
+        assert!(drawn.contains("/api/v1/xxx"), "{drawn}");
+        assert!(drawn.contains("x… │"), "{drawn}");
+    }
+
+    #[test]
+    fn line_mode_shows_one_value_per_line() {
+        let preview = Preview {
+            columns: vec![
+                ("service".to_owned(), Some(Type::String)),
+                ("requests_30d".to_owned(), Some(Type::Int)),
+            ],
+            rows: vec![
+                vec![Cell::Text("packages".into()), Cell::Int(167_100_000)],
+                vec![Cell::Text("dashboard".into()), Cell::Null],
+            ],
+            total_rows: 2,
+        };
+        assert_eq!(
+            lines(&preview, &view(None)),
+            "     service = packages\nrequests_30d = 167,100,000\n\n     service = dashboard\nrequests_30d = null\n"
+        );
     }
 }

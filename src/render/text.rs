@@ -5,6 +5,39 @@
 
 use super::cells::Cell;
 
+/// The cell as the table view shows it; with `humanize`, large numbers
+/// read as 1.2K, 58.3M, 1.4B.
+pub fn display(cell: &Cell, humanize: bool) -> String {
+    match cell {
+        Cell::Int(n) if humanize => human(*n as f64).unwrap_or_else(|| cell_text(cell)),
+        Cell::Float(f) if humanize => human(*f).unwrap_or_else(|| cell_text(cell)),
+        _ => cell_text(cell),
+    }
+}
+
+/// 1,234,567 as 1.2M: one decimal and a unit from K to T, for magnitudes
+/// of a thousand and more (`None` below that or when not finite).
+fn human(value: f64) -> Option<String> {
+    const UNITS: [(f64, &str); 4] = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")];
+    if !value.is_finite() || value.abs() < 1e3 {
+        return None;
+    }
+    let magnitude = value.abs();
+    let sign = if value < 0.0 { "-" } else { "" };
+    // 999,960 rounds to 1000.0K: move up a unit instead.
+    for (index, (size, unit)) in UNITS.iter().enumerate() {
+        if magnitude >= *size {
+            let scaled = magnitude / size;
+            if (scaled * 10.0).round() >= 10_000.0 && index > 0 {
+                let (bigger, bigger_unit) = UNITS[index - 1];
+                return Some(format!("{sign}{:.1}{bigger_unit}", magnitude / bigger));
+            }
+            return Some(format!("{sign}{scaled:.1}{unit}"));
+        }
+    }
+    None
+}
+
 pub fn cell_text(cell: &Cell) -> String {
     match cell {
         Cell::Null => "null".to_owned(),
@@ -134,6 +167,20 @@ mod tests {
         assert_eq!(cell_text(&Cell::Duration(90 * 60 * 1_000_000)), "1h 30m");
         assert_eq!(cell_text(&Cell::Duration(1_500)), "1500us");
         assert_eq!(cell_text(&Cell::Duration(0)), "0s");
+    }
+
+    #[test]
+    fn humanized_numbers_read_with_units() {
+        let h = |n: i128| display(&Cell::Int(n), true);
+        assert_eq!(h(58_326_431), "58.3M");
+        assert_eq!(h(1_234), "1.2K");
+        assert_eq!(h(999), "999");
+        assert_eq!(h(999_960), "1.0M");
+        assert_eq!(h(-2_500_000_000), "-2.5B");
+        assert_eq!(display(&Cell::Float(1234.5), true), "1.2K");
+        assert_eq!(display(&Cell::Float(12.345), true), "12.35");
+        assert_eq!(display(&Cell::Int(58_326_431), false), "58,326,431");
+        assert_eq!(display(&Cell::Text("10000".into()), true), "10000");
     }
 
     #[test]

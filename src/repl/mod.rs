@@ -1,24 +1,34 @@
-//! The interactive shell: rustyline for editing and history, the library's
-//! session for everything else.
+//! The interactive shell: rustyline for editing, completion, highlighting
+//! and history; the library's session and dot-commands for everything else.
 //!
 //! A statement may span lines: the editor keeps reading while brackets or
 //! quotes are open or a line ends with `|`, and the whole statement is one
-//! history entry. Errors are printed and the session goes on.
+//! history entry. Queries run on a worker thread (see [`running`]) so that
+//! Ctrl-C can return to the prompt while one runs. Errors are printed and
+//! the session goes on.
 
 mod helper;
+mod running;
 
+use std::cell::RefCell;
+use std::fs::OpenOptions;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use rustyline::Editor;
-use rustyline::config::Config;
+use rustyline::config::{CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 
-use infraql::commands::{self, Reply};
-use infraql::format::Format;
-use infraql::render;
+use infraql::commands::{self, Reply, Settings};
+use infraql::render::{self, View};
 use infraql::session::{Outcome, Session};
+
+use running::Finished;
 
 const PROMPT: &str = "infraql> ";
 
@@ -32,19 +42,33 @@ fn history_path() -> Option<PathBuf> {
     }
 }
 
-pub fn run(session: &mut Session, max_rows: usize) -> Result<(), String> {
-    let config = Config::builder().auto_add_history(false).build();
+pub fn run(session: Session, view: View) -> Result<(), String> {
+    let config = Config::builder()
+        .auto_add_history(false)
+        .completion_type(CompletionType::List)
+        .build();
+    let session = Rc::new(RefCell::new(session));
     let mut editor: Editor<helper::ReplHelper, DefaultHistory> =
         Editor::with_config(config).map_err(|e| format!("error: cannot start the shell: {e}"))?;
-    editor.set_helper(Some(helper::ReplHelper));
+    editor.set_helper(Some(helper::ReplHelper::new(
+        Rc::clone(&session),
+        crate::colour_wanted(io::stdout().is_terminal()),
+    )));
     let history = history_path();
     if let Some(path) = &history {
         // A missing history file is normal on first use.
         let _ = editor.load_history(path);
     }
-    let color = io::stderr().is_terminal();
+    // Ctrl-C while a query runs stops the engine and sets this flag instead
+    // of ending the process; at the prompt the editor reads it as a key.
+    infraql::engine::polars::enable_interrupts();
+    let interrupted = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&interrupted))
+        .map_err(|e| format!("error: cannot handle Ctrl-C: {e}"))?;
+    let mut settings = Settings::new(view.max_rows, view.humanize);
+    let color = crate::colour_wanted(io::stderr().is_terminal());
     println!(
-        "infraql {} — type .help for help, .quit to leave",
+        "infraql {} — type .help for help, Tab to complete, .quit to leave",
         env!("CARGO_PKG_VERSION")
     );
     loop {
@@ -58,21 +82,40 @@ pub fn run(session: &mut Session, max_rows: usize) -> Result<(), String> {
                 if let Some(path) = &history {
                     save_history(&mut editor, path);
                 }
-                if commands::is_command(input) {
-                    match commands::run(session, input) {
-                        Reply::Text(text) => print!("{text}"),
-                        Reply::Error(message) => eprintln!("error: {message}"),
+                let (name, text) = if commands::is_command(input) {
+                    let reply = commands::run(&mut session.borrow_mut(), &mut settings, input);
+                    match reply {
+                        Reply::Text(text) => {
+                            print!("{text}");
+                            continue;
+                        }
+                        Reply::Error(message) => {
+                            eprintln!("error: {message}");
+                            continue;
+                        }
                         Reply::Quit => break,
+                        Reply::Run { name, text } => (name, text),
                     }
-                    continue;
-                }
+                } else {
+                    ("<repl>".to_owned(), line.clone())
+                };
                 let mut first = true;
-                let result = session.run("<repl>", &line, |outcome| {
-                    show(outcome, max_rows, &mut first);
-                    Ok(())
+                let finished = running::run(&session, &name, &text, &interrupted, |outcome| {
+                    show(outcome, &settings, &mut first)
                 });
-                if let Err(failure) = result {
-                    eprint!("{}", failure.render(color));
+                match finished {
+                    Finished::Done { elapsed, failure } => {
+                        if let Some(failure) = failure {
+                            eprint!("{}", failure.render(color));
+                        }
+                        if settings.timer {
+                            println!("time: {}", duration(elapsed));
+                        }
+                    }
+                    Finished::Cancelled => eprintln!("cancelled"),
+                    Finished::Lost => eprintln!(
+                        "error: the query stopped unexpectedly; the session is as it was before it"
+                    ),
                 }
             }
             Err(ReadlineError::Interrupted) => continue,
@@ -92,26 +135,56 @@ fn save_history(editor: &mut Editor<helper::ReplHelper, DefaultHistory>, path: &
     }
 }
 
-fn show(outcome: Outcome, max_rows: usize, first: &mut bool) {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    if !*first {
+/// "12.3 ms", "1.24 s".
+fn duration(elapsed: Duration) -> String {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+/// Shows one result on the screen or appends it to the `.output` file, in
+/// the current mode.
+fn show(outcome: Outcome, settings: &Settings, first: &mut bool) {
+    let to_file = settings.output.is_some();
+    let view = View {
+        max_rows: settings.max_rows,
+        width: if to_file {
+            None
+        } else {
+            crate::terminal_width()
+        },
+        humanize: settings.humanize,
+    };
+    let mut out: Box<dyn Write> = match &settings.output {
+        Some(path) => match OpenOptions::new().append(true).create(true).open(path) {
+            Ok(file) => Box::new(io::BufWriter::new(file)),
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                return;
+            }
+        },
+        None => Box::new(io::stdout().lock()),
+    };
+    if !*first && !settings.mode.is_machine() {
         let _ = writeln!(out);
     }
     *first = false;
-    match outcome {
-        Outcome::Rows(mut frame) => {
-            if let Err(e) = render::write(&mut frame, Format::Table, max_rows, &mut out) {
-                eprintln!("error: {e}");
-            }
-        }
-        Outcome::Exported { path, rows } => {
-            let _ = writeln!(
-                out,
-                "exported {rows} row{} to {path}",
-                if rows == 1 { "" } else { "s" }
-            );
-        }
+    let written = match outcome {
+        Outcome::Rows(mut frame) => render::write(&mut frame, settings.mode, &view, &mut out),
+        Outcome::Chart(frame) => out
+            .write_all(render::chart(&frame, &view).as_bytes())
+            .map_err(|e| e.to_string()),
+        Outcome::Exported { path, rows } => writeln!(
+            out,
+            "exported {rows} row{} to {path}",
+            if rows == 1 { "" } else { "s" }
+        )
+        .map_err(|e| e.to_string()),
+    };
+    if let Err(e) = written.and_then(|()| out.flush().map_err(|e| e.to_string())) {
+        eprintln!("error: {e}");
     }
-    let _ = out.flush();
 }

@@ -101,6 +101,11 @@ pub enum OperatorKind {
     },
     Union(Source),
     Export(StringLit),
+    /// `chart label, value`: draw the result instead of tabling it.
+    Chart {
+        label: Ident,
+        value: Ident,
+    },
 }
 
 impl OperatorKind {
@@ -122,6 +127,7 @@ impl OperatorKind {
             OperatorKind::Join { .. } => "join",
             OperatorKind::Union(_) => "union",
             OperatorKind::Export(_) => "export",
+            OperatorKind::Chart { .. } => "chart",
         }
     }
 }

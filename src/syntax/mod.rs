@@ -14,7 +14,7 @@ pub mod parser;
 pub mod print;
 
 pub use error::SyntaxError;
-pub use layout::is_unfinished;
+pub use layout::{is_unfinished, mark_statement_ends};
 
 use crate::diagnostic::Diagnostic;
 

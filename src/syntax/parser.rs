@@ -26,7 +26,7 @@ pub const MAX_DEPTH: usize = 64;
 /// The operator keywords, for "expected an operator" help.
 pub const OPERATORS: &[&str] = &[
     "where", "select", "derive", "drop", "rename", "sort", "take", "top", "group", "agg", "count",
-    "distinct", "join", "union", "export",
+    "distinct", "join", "union", "export", "chart",
 ];
 
 thread_local! {
@@ -228,6 +228,7 @@ fn operator(i: Input) -> PResult<Operator> {
             |(value, span)| OperatorKind::Export(StringLit { value, span }),
         )
         .parse(rest)?,
+        "chart" => chart(rest)?,
         _ => {
             let mut error =
                 SyntaxError::custom(start, word.len(), format!("unknown operator `{word}`"))
@@ -349,6 +350,23 @@ fn count(i: Input) -> PResult<Count> {
             "a row count must be a whole number, 0 or more",
         ))),
     }
+}
+
+/// chart label "," value
+fn chart(i: Input) -> PResult<OperatorKind> {
+    let column = |what: &'static str| map(expect(what, ident), |(name, span)| Ident { name, span });
+    map(
+        cut((
+            column("the label column, as in `chart service, requests_30d`"),
+            expect(
+                "`,` and the value column, as in `chart service, requests_30d`",
+                sym(","),
+            ),
+            column("the value column, as in `chart service, requests_30d`"),
+        )),
+        |(label, _, value)| OperatorKind::Chart { label, value },
+    )
+    .parse(i)
 }
 
 fn names(i: Input) -> PResult<Vec<Ident>> {

@@ -88,6 +88,9 @@ fn operator(op: &OperatorKind) -> String {
         }
         OperatorKind::Union(s) => source(s),
         OperatorKind::Export(path) => string(&path.value),
+        OperatorKind::Chart { label, value } => {
+            format!("{}, {}", ident(&label.name), ident(&value.name))
+        }
     };
     if rest.is_empty() {
         keyword.to_owned()

@@ -58,7 +58,22 @@ pub fn run_in(session: &mut Session, name: &str, text: &str) -> String {
                 if !out.is_empty() {
                     out.push(b'\n');
                 }
-                render::write(&mut frame, Format::Table, 100, &mut out)?;
+                render::write(
+                    &mut frame,
+                    Format::Table,
+                    &render::View::rows(100),
+                    &mut out,
+                )?;
+            }
+            Outcome::Chart(frame) => {
+                if !out.is_empty() {
+                    out.push(b'\n');
+                }
+                let view = render::View {
+                    width: Some(72),
+                    ..render::View::rows(100)
+                };
+                out.extend_from_slice(render::chart(&frame, &view).as_bytes());
             }
             Outcome::Exported { path, rows } => {
                 out.extend_from_slice(format!("exported {rows} rows to {path}\n").as_bytes());

@@ -4,16 +4,31 @@ use std::time::Duration;
 
 use rexpect::session::{PtySession, spawn_command};
 
-const PROMPT: &str = "infraql> ";
+/// The prompt on an empty line: the prompt, then the cursor put after it.
+/// (Redraws while typing also show "infraql> ", followed by the input.)
+const PROMPT: &str = "infraql> \r\x1b[9C";
 
 // rexpect reads the terminal byte by byte as Latin-1, so the patterns below
 // match the ASCII inside table cells (`    22 `) rather than box characters.
 
+/// The REPL without colours, so echoed input reads as typed.
 fn start(history: &std::path::Path) -> PtySession {
+    start_with(history, &[("NO_COLOR", "1")])
+}
+
+/// Types `keys` (flushed, so the REPL sees them at once).
+fn type_keys(repl: &mut PtySession, keys: &str) {
+    repl.send(keys).expect("keys are sent");
+    repl.flush().expect("keys are flushed");
+}
+
+fn start_with(history: &std::path::Path, env: &[(&str, &str)]) -> PtySession {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
     command
         .env("INFRAQL_HISTORY", history)
         .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     let mut session = spawn_command(command, Some(Duration::from_secs(30).as_millis() as u64))
         .expect("REPL starts");
@@ -120,7 +135,7 @@ fn history_carries_over_to_the_next_session_and_ctrl_d_exits() {
     second.exp_string(PROMPT).unwrap();
 
     // Ctrl-C at the prompt drops the line and keeps the session.
-    second.send("services | this is abandoned").unwrap();
+    type_keys(&mut second, "services | this is abandoned");
     second.send_control('c').unwrap();
     second.exp_string(PROMPT).unwrap();
     second.send_line("servers | count").unwrap();
@@ -128,4 +143,166 @@ fn history_carries_over_to_the_next_session_and_ctrl_d_exits() {
     second.exp_string(PROMPT).unwrap();
     second.send_control('d').unwrap();
     second.exp_eof().unwrap();
+}
+
+#[test]
+fn tab_completes_in_each_context() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repl = start(&dir.path().join("history.txt"));
+
+    // A table at the start, an operator after `|`, a column of the table,
+    // a function, a keyword: the completed query runs.
+    type_keys(&mut repl, "deploy\t");
+    repl.exp_string("deployments").unwrap();
+    type_keys(&mut repl, " | wh\t");
+    repl.exp_string("where").unwrap();
+    type_keys(&mut repl, " requi\t");
+    repl.exp_string("requirements").unwrap();
+    type_keys(&mut repl, " == \"very high\" | cou\t");
+    repl.exp_string("count").unwrap();
+    repl.send_line("").unwrap();
+    repl.exp_string("     2 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    // Names made inside the pipeline (by group) complete after it.
+    type_keys(
+        &mut repl,
+        "endpoints | group service agg total_requests = sum(requests) | top 1 by total_r\t",
+    );
+    repl.exp_string("total_requests").unwrap();
+    type_keys(&mut repl, " | select serv\t");
+    repl.exp_string("service").unwrap();
+    repl.send_line("").unwrap();
+    repl.exp_string("packages").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    // A function name gets its opening bracket.
+    type_keys(&mut repl, "services | select n = coal\t");
+    repl.exp_string("coalesce(").unwrap();
+    repl.send_line("requests_30d, 0) | agg m = min(n)").unwrap();
+    repl.exp_string("   0 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    // A file path inside `from "…"`.
+    type_keys(&mut repl, "from \"tests/fixtures/logs/2025-11-23.nd\t");
+    repl.exp_string("2025-11-23.ndjson").unwrap();
+    repl.send_line("\" | count").unwrap();
+    repl.exp_string("    24 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    // Dot-commands, and table names after `.schema`.
+    type_keys(&mut repl, ".sch\t");
+    repl.exp_string(".schema").unwrap();
+    type_keys(&mut repl, " incid\t");
+    repl.exp_string("incidents").unwrap();
+    repl.send_line("").unwrap();
+    repl.exp_string("occurrences").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+}
+
+#[test]
+fn input_is_highlighted_on_a_colour_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repl = start_with(&dir.path().join("history.txt"), &[]);
+    type_keys(&mut repl, "services | take 1");
+    // The keyword in bold blue, the number in yellow.
+    repl.exp_string("\x1b[1;34mtake\x1b[0m \x1b[33m1\x1b[0m")
+        .unwrap();
+    repl.send_line("").unwrap();
+    repl.exp_string("1 row").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+}
+
+#[test]
+fn output_mode_timer_and_read_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("answers.csv");
+    let script = dir.path().join("script.iql");
+    std::fs::write(
+        &script,
+        "# two queries\nservers | count\nservices | count\n",
+    )
+    .unwrap();
+    let mut repl = start(&dir.path().join("history.txt"));
+
+    repl.send_line(".mode csv").unwrap();
+    repl.exp_string("mode csv").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(&format!(".output {}", out.display()))
+        .unwrap();
+    repl.exp_string("results go to").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("services | top 2 by requests_30d | select service")
+        .unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(&format!(".read {}", script.display()))
+        .unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".output").unwrap();
+    repl.exp_string("results go to the screen again").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    repl.send_line(".mode line").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".timer on").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("services | where service == \"packages\" | select service, requests_30d")
+        .unwrap();
+    repl.exp_string("requests_30d = 167,100,000").unwrap();
+    repl.exp_string("time: ").unwrap();
+    repl.exp_string(" ms").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".humanize on").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("services | where service == \"packages\" | select requests_30d")
+        .unwrap();
+    repl.exp_string("requests_30d = 167.1M").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written, "service\npackages\nrepos\ncount\n11\ncount\n22\n");
+}
+
+#[test]
+fn chart_draws_bars_with_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repl = start(&dir.path().join("history.txt"));
+    repl.send_line("services | top 3 by requests_30d | chart service, requests_30d")
+        .unwrap();
+    repl.exp_string("requests_30d by service").unwrap();
+    repl.exp_string("packages ").unwrap();
+    repl.exp_string(" 167,100,000").unwrap();
+    repl.exp_string("issues ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+}
+
+#[test]
+fn ctrl_c_stops_a_long_query_and_the_session_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repl = start(&dir.path().join("history.txt"));
+    repl.send_line("let e = endpoints | select k = 1, r = requests")
+        .unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    // 174^4 rows: far longer than this test waits.
+    repl.send_line("e | join e on k | join e on k | join e on k | agg s = sum(r)")
+        .unwrap();
+    repl.exp_string("running").unwrap();
+    repl.send_control('c').unwrap();
+    repl.exp_string("cancelled").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    // The session is usable, its lets intact.
+    repl.send_line("e | count").unwrap();
+    repl.exp_string("   174 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
 }

@@ -71,6 +71,7 @@ const PIECES: &[&str] = &[
     "distinct",
     "count",
     "export",
+    "chart",
     "let",
     "x",
     "=",

@@ -14,6 +14,7 @@ pub mod types;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use ::polars::error::abort::catch_polars_abort;
 use ::polars::prelude::{DataFrame, Engine as PolarsEngine, LazyFrame};
 
 pub use errors::describe as describe_error;
@@ -23,6 +24,26 @@ use crate::datasets;
 use crate::plan::logical::Plan;
 use crate::plan::resolve::Catalog;
 use crate::plan::schema::Schema;
+
+/// What a run stopped by Ctrl-C reports.
+pub const CANCELLED: &str = "cancelled";
+
+/// Lets Ctrl-C (SIGINT) stop a running [`Engine::collect`] at the engine's
+/// next batch instead of ending the process. Call once, after any panic
+/// hook is set (Polars wraps it to keep its interrupt panics quiet). While
+/// no query runs, SIGINT does nothing: the caller handles it.
+pub fn enable_interrupts() {
+    ::polars::error::abort::register_polars_abort_mechanism();
+}
+
+/// Whether a panic is Polars' way of unwinding an interrupted query.
+fn is_abort(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    text.is_some_and(|t| t.starts_with("__POLARS_ABORT_"))
+}
 
 /// The tables of a session and the means to run plans over them.
 #[derive(Clone, Default)]
@@ -114,25 +135,33 @@ impl Engine {
     }
 
     /// Runs `plan` to completion. A failure that a file explains (a value
-    /// that does not parse, a damaged file) names the file and line.
+    /// that does not parse, a damaged file) names the file and line. After
+    /// [`enable_interrupts`], Ctrl-C stops the run with [`CANCELLED`].
     pub fn collect(&self, plan: &Plan) -> Result<DataFrame, String> {
-        // Polars' streaming engine processes data in batches: it keeps
-        // memory bounded on large scans and runs most queries faster; the
-        // operations it lacks run in memory within the same query.
         let frame = self.lazy(plan)?;
+        let run = std::panic::AssertUnwindSafe(|| Self::run(frame));
+        match catch_polars_abort(run) {
+            Ok(result) => result.map_err(|e| self.explain_failure(plan, &e)),
+            Err(_) => Err(CANCELLED.to_owned()),
+        }
+    }
+
+    /// Polars' streaming engine processes data in batches: it keeps memory
+    /// bounded on large scans and runs most queries faster. It signals an
+    /// operation it does not implement by panicking; such a query runs on
+    /// the in-memory engine instead. An interrupt is passed on.
+    fn run(frame: LazyFrame) -> ::polars::prelude::PolarsResult<DataFrame> {
         let streaming = frame.clone();
-        // The streaming engine signals an operation it does not implement
-        // by panicking; such a query runs on the in-memory engine instead.
         let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             streaming.collect_with_engine(PolarsEngine::Streaming)
         }));
-        let result = match streamed {
+        match streamed {
             Ok(result) => result.map(|r| r.unwrap_single()),
+            Err(payload) if is_abort(payload.as_ref()) => std::panic::resume_unwind(payload),
             Err(_) => frame
                 .collect_with_engine(PolarsEngine::InMemory)
                 .map(|r| r.unwrap_single()),
-        };
-        result.map_err(|e| self.explain_failure(plan, &e))
+        }
     }
 
     fn explain_failure(&self, plan: &Plan, error: &::polars::prelude::PolarsError) -> String {

@@ -17,7 +17,7 @@ pub use expr::{column_list, unify};
 
 use chrono::NaiveDateTime;
 
-use super::logical::{Expr, JoinKind, Plan, Query, SortKey, WindowKind};
+use super::logical::{Expr, JoinKind, Plan, Query, Sink, SortKey, WindowKind};
 use super::schema::{Column, Schema};
 use super::types::Type;
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
@@ -77,14 +77,19 @@ pub fn resolve(
         match &statement.kind {
             StatementKind::Let { name, pipeline } => {
                 match resolver.pipeline(pipeline) {
-                    Ok((plan, schema, export)) => {
+                    Ok((plan, schema, sink)) => {
                         let order = resolver.order.take();
-                        if let Some((_, span)) = export {
+                        if let Some((sink, span)) = sink {
+                            let word = sink_keyword(&sink);
+                            let example = match sink {
+                                Sink::Chart => "chart label, value",
+                                _ => "export \"…\"",
+                            };
                             resolver.errors.push(
-                                Diagnostic::at("`export` cannot be used in a `let`", span)
+                                Diagnostic::at(format!("`{word}` cannot be used in a `let`"), span)
                                     .with_label("a let only names a pipeline")
                                     .with_help(format!(
-                                        "export where it is used: {} | export \"…\"",
+                                        "{word} where it is used: {} | {example}",
                                         name.name
                                     )),
                             );
@@ -107,14 +112,10 @@ pub fn resolve(
                 });
             }
             StatementKind::Query(pipeline) => {
-                if let Ok((plan, schema, export)) = resolver.pipeline(pipeline) {
-                    let export = export.map(|(path, _)| path);
+                if let Ok((plan, schema, sink)) = resolver.pipeline(pipeline) {
+                    let sink = sink.map_or(Sink::Show, |(sink, _)| sink);
                     steps.push(Step::Run {
-                        query: Query {
-                            plan,
-                            schema,
-                            export,
-                        },
+                        query: Query { plan, schema, sink },
                         span: statement.span,
                     });
                 }
@@ -144,36 +145,110 @@ pub(crate) struct Resolver<'a> {
     order: Option<Vec<SortKey>>,
 }
 
-/// A pipeline's plan, schema and, when it ends in `export`, the file and
-/// the span of the path.
-type Resolved = (Plan, Schema, Option<(String, Span)>);
+/// A pipeline's plan, schema and, when it ends in `export` or `chart`,
+/// where its result goes with the span to blame if that is not allowed.
+type Resolved = (Plan, Schema, Option<(Sink, Span)>);
+
+/// The operator that sends a result somewhere other than the screen.
+fn sink_keyword(sink: &Sink) -> &'static str {
+    match sink {
+        Sink::Chart => "chart",
+        _ => "export",
+    }
+}
 
 impl Resolver<'_> {
     /// Resolves a pipeline; `self.order` holds its rows' sort order after.
     fn pipeline(&mut self, pipeline: &ast::Pipeline) -> Result<Resolved, Reported> {
         let (mut plan, mut schema) = self.source(&pipeline.source)?;
-        let mut export = None;
+        let mut sink = None;
         let last = pipeline.operators.len().saturating_sub(1);
         for (index, op) in pipeline.operators.iter().enumerate() {
-            if let OperatorKind::Export(path) = &op.kind {
-                if index != last {
-                    self.errors.push(
-                        Diagnostic::at("`export` must be the last operator", op.keyword)
-                            .with_label("operators follow this export"),
-                    );
-                    return Err(Reported);
-                }
-                if let Err(message) = Format::from_path(&path.value) {
-                    self.errors
-                        .push(Diagnostic::at(message, path.span).with_label("unknown file type"));
-                    return Err(Reported);
-                }
-                export = Some((path.value.clone(), path.span));
-                continue;
+            let ends = matches!(
+                op.kind,
+                OperatorKind::Export(_) | OperatorKind::Chart { .. }
+            );
+            if ends && index != last {
+                let word = op.kind.keyword();
+                self.errors.push(
+                    Diagnostic::at(format!("`{word}` must be the last operator"), op.keyword)
+                        .with_label(format!("operators follow this {word}")),
+                );
+                return Err(Reported);
             }
-            (plan, schema) = self.operator(op, plan, schema)?;
+            match &op.kind {
+                OperatorKind::Export(path) => {
+                    if let Err(message) = Format::from_path(&path.value) {
+                        self.errors.push(
+                            Diagnostic::at(message, path.span).with_label("unknown file type"),
+                        );
+                        return Err(Reported);
+                    }
+                    sink = Some((Sink::Export(path.value.clone()), path.span));
+                }
+                OperatorKind::Chart { label, value } => {
+                    (plan, schema) = self.chart(label, value, plan, &schema)?;
+                    sink = Some((Sink::Chart, op.keyword));
+                }
+                _ => (plan, schema) = self.operator(op, plan, schema)?,
+            }
         }
-        Ok((plan, schema, export))
+        Ok((plan, schema, sink))
+    }
+
+    /// `chart label, value`: both columns must exist and the value must be a
+    /// number; the plan keeps just those two.
+    fn chart(
+        &mut self,
+        label: &ast::Ident,
+        value: &ast::Ident,
+        plan: Plan,
+        schema: &Schema,
+    ) -> Result<(Plan, Schema), Reported> {
+        let label_known = self.known_column(label, schema);
+        let value_known = self.known_column(value, schema);
+        if !(label_known && value_known) {
+            return Err(Reported);
+        }
+        let ty = schema.get(&value.name).map_or(Type::Null, |c| c.ty);
+        if !matches!(ty, Type::Int | Type::Float | Type::Duration) {
+            let numbers: Vec<&str> = schema
+                .columns
+                .iter()
+                .filter(|c| matches!(c.ty, Type::Int | Type::Float | Type::Duration))
+                .map(|c| c.name.as_str())
+                .collect();
+            let mut d = Diagnostic::at(
+                format!(
+                    "`chart` draws numbers, but `{}` is {}",
+                    value.name,
+                    ty.with_article()
+                ),
+                value.span,
+            )
+            .with_label("the value column");
+            d = if numbers.is_empty() {
+                d.with_help("derive a number to chart, e.g. `group … agg n = count()`")
+            } else {
+                d.with_help(format!("numeric columns here: {}", numbers.join(", ")))
+            };
+            self.errors.push(d);
+            return Err(Reported);
+        }
+        let kept: Vec<_> = [label, value]
+            .iter()
+            .filter_map(|name| schema.get(&name.name).cloned())
+            .collect();
+        let columns = kept
+            .iter()
+            .map(|c| (c.name.clone(), Expr::column(&c.name)))
+            .collect();
+        let plan = Plan::Select {
+            input: Box::new(plan),
+            columns,
+        };
+        let schema = Schema::new(kept.into_iter().map(|c| (c.name, c.ty)));
+        Ok((plan, schema))
     }
 
     fn source(&mut self, source: &ast::Source) -> Result<(Plan, Schema), Reported> {
@@ -225,11 +300,14 @@ impl Resolver<'_> {
                 }
             },
             SourceKind::Nested(pipeline) => {
-                let (plan, schema, export) = self.pipeline(pipeline)?;
-                if let Some((_, span)) = export {
+                let (plan, schema, sink) = self.pipeline(pipeline)?;
+                if let Some((sink, span)) = sink {
                     self.errors.push(
-                        Diagnostic::at("`export` can only end a whole statement", span)
-                            .with_label("inside brackets"),
+                        Diagnostic::at(
+                            format!("`{}` can only end a whole statement", sink_keyword(&sink)),
+                            span,
+                        )
+                        .with_label("inside brackets"),
                     );
                     return Err(Reported);
                 }
@@ -441,7 +519,8 @@ impl Resolver<'_> {
                     Schema { columns },
                 ))
             }
-            OperatorKind::Export(_) => Ok((*input, schema)),
+            // Sinks are handled by `pipeline`.
+            OperatorKind::Export(_) | OperatorKind::Chart { .. } => Ok((*input, schema)),
         }
     }
 
@@ -793,7 +872,10 @@ fn order_after(
     let mentioned = |keys: &[SortKey], name: &str| keys.iter().any(|k| mentions(&k.expr, name));
     match op {
         OperatorKind::Sort(_) | OperatorKind::Top { .. } => sort_keys(plan),
-        OperatorKind::Where(_) | OperatorKind::Take(_) | OperatorKind::Export(_) => Some(keys),
+        OperatorKind::Where(_)
+        | OperatorKind::Take(_)
+        | OperatorKind::Export(_)
+        | OperatorKind::Chart { .. } => Some(keys),
         OperatorKind::Derive(items) => {
             let redefined = items.iter().any(|item| mentioned(&keys, &item_name(item)));
             (!redefined).then_some(keys)
