@@ -104,14 +104,11 @@ pub fn run(session: Session, view: View) -> Result<(), String> {
                     show(outcome, &settings, &mut first)
                 });
                 match finished {
-                    Finished::Done { elapsed, failure } => {
-                        if let Some(failure) = failure {
-                            eprint!("{}", failure.render(color));
-                        }
-                        if settings.timer {
-                            println!("time: {}", duration(elapsed));
-                        }
-                    }
+                    Finished::Done { elapsed, failure } => match failure {
+                        Some(failure) => eprint!("{}", failure.render(color)),
+                        None if settings.timer => println!("time: {}", duration(elapsed)),
+                        None => {}
+                    },
                     Finished::Cancelled => eprintln!("cancelled"),
                     Finished::Lost => eprintln!(
                         "error: the query stopped unexpectedly; the session is as it was before it"

@@ -454,3 +454,51 @@ fn bad_table_and_now_flags_are_usage_or_data_errors() {
             "--table logs: no files match `tests/fixtures/logs/*.parquet`",
         ));
 }
+
+#[test]
+fn line_format_and_humanized_numbers() {
+    infraql()
+        .args([
+            "--format",
+            "line",
+            "--humanize",
+            "-e",
+            "services | top 2 by requests_30d | select service, requests_30d",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            "     service = packages\nrequests_30d = 167.1M\n\n     service = repos\nrequests_30d = 86.4M\n",
+        );
+}
+
+#[test]
+fn chart_prints_to_a_pipe_at_eighty_columns_whatever_the_format() {
+    let output = infraql()
+        .args([
+            "--format",
+            "csv",
+            "-e",
+            "services | top 2 by requests_30d | chart service, requests_30d",
+        ])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "requests_30d by service");
+    assert!(lines[1].starts_with("packages █"), "{text}");
+    assert!(lines[1].ends_with(" 167,100,000"), "{text}");
+    assert_eq!(lines[1].chars().count(), 80, "{text}");
+}
+
+#[test]
+fn piped_tables_are_never_cut_to_a_width() {
+    let output = infraql()
+        .args(["-e", "services | take 1"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(!text.contains("not shown"), "{text}");
+    assert!(text.lines().any(|l| l.chars().count() > 200), "{text}");
+}

@@ -69,11 +69,9 @@ pub fn run_in(session: &mut Session, name: &str, text: &str) -> String {
                 if !out.is_empty() {
                     out.push(b'\n');
                 }
-                let view = render::View {
-                    width: Some(72),
-                    ..render::View::rows(100)
-                };
-                out.extend_from_slice(render::chart(&frame, &view).as_bytes());
+                // As `infraql -e` draws it into a pipe: 80 columns.
+                let chart = render::chart(&frame, &render::View::rows(100));
+                out.extend_from_slice(chart.as_bytes());
             }
             Outcome::Exported { path, rows } => {
                 out.extend_from_slice(format!("exported {rows} rows to {path}\n").as_bytes());
