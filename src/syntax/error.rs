@@ -87,8 +87,18 @@ impl SyntaxError {
                     .with_label(format!("expected {expected}"))
             }
         };
+        // A dot-command typed into a script or `-e`.
+        let before = text.get(..offset).unwrap_or("");
+        let at_line_start = before
+            .rsplit('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty());
+        let command = at_line_start && text.get(offset..).is_some_and(|t| t.starts_with('.'));
         match &self.help {
             Some(help) => diagnostic.with_help(help.clone()),
+            None if command => diagnostic.with_help(
+                "dot-commands such as `.help` work in the interactive shell, not in scripts",
+            ),
             None => diagnostic,
         }
     }

@@ -306,3 +306,36 @@ fn ctrl_c_stops_a_long_query_and_the_session_goes_on() {
     repl.send_line(".quit").unwrap();
     repl.exp_eof().unwrap();
 }
+
+#[test]
+fn wide_results_fit_a_narrow_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    // `stty` sets the terminal's size before the REPL starts.
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!(
+            "stty cols 70 rows 40 && exec '{}'",
+            env!("CARGO_BIN_EXE_infraql")
+        ))
+        .env("INFRAQL_HISTORY", dir.path().join("history.txt"))
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut repl = spawn_command(command, Some(30_000)).expect("REPL starts");
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("services | take 2").unwrap();
+    // The first and last columns stay; the middle ones are named in a note.
+    repl.exp_string("service ").unwrap();
+    repl.exp_string("snapshot").unwrap();
+    repl.exp_string("columns not shown: ").unwrap();
+    repl.exp_string("2 rows").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".mode line").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("services | take 1").unwrap();
+    repl.exp_string("requests_30d = ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+}
