@@ -2,6 +2,7 @@
 
 mod cli;
 mod docs;
+mod editing;
 mod golden;
 mod import;
 mod repl;
