@@ -319,7 +319,20 @@ fn in_operator(session: &Session, prefix: &str, segment: &str) -> Vec<Suggestion
         "join" => {
             // join [kind] SOURCE on KEYS
             if words.contains(&"on") {
+                // Keys: the pipeline's columns, then the joined table's.
                 let mut out = columns();
+                let source = match words.get(1) {
+                    Some(&("inner" | "left" | "semi" | "anti")) => words.get(2),
+                    other => other,
+                };
+                if let Some(schema) = source.and_then(|name| session.schema_of(name)) {
+                    out.extend(
+                        schema
+                            .columns
+                            .into_iter()
+                            .map(|c| Suggestion::plain(c.name)),
+                    );
+                }
                 out.push(Suggestion::plain("and"));
                 out
             } else if words.len() == 1
@@ -469,6 +482,12 @@ mod tests {
         let grouped = offered("endpoints | group service agg n = count() | sort ");
         assert!(grouped.starts_with(&["service".to_owned(), "n".to_owned()]));
         assert!(!grouped.contains(&"requests".to_owned()));
+    }
+
+    #[test]
+    fn join_keys_come_from_both_sides() {
+        assert_eq!(offered("services | join servers on server_ip == i"), ["ip"]);
+        assert_eq!(offered("deployments | join left servers on i"), ["ip"]);
     }
 
     #[test]
