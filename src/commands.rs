@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use comfy_table::{Cell, Table, presets};
+use comfy_table::{Cell, ContentArrangement, Table, presets};
 
 use crate::datasets::tables;
 use crate::diagnostic::did_you_mean;
@@ -347,9 +347,21 @@ fn help() -> String {
     out
 }
 
+/// Wraps long notes to the terminal's width; natural width when piped or
+/// when the terminal reports no sensible size.
+fn fit_to_terminal(table: &mut Table) {
+    if table.width().is_some_and(|w| w >= MIN_TERMINAL_WIDTH) {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+    }
+}
+
+/// Narrower than this, a terminal's reported width is not believed.
+pub const MIN_TERMINAL_WIDTH: u16 = 30;
+
 fn relations(session: &Session) -> String {
     let mut table = Table::new();
     table.load_style(presets::UTF8_FULL_CONDENSED);
+    fit_to_terminal(&mut table);
     table.set_header(["name", "kind", "columns", "about"]);
     for (name, schema, kind) in session.relations() {
         let about = tables::find(&name).map_or("", |t| t.note);
@@ -376,6 +388,7 @@ fn schema(session: &Session, name: &str) -> Option<String> {
     let definition = tables::find(name);
     let mut table = Table::new();
     table.load_style(presets::UTF8_FULL_CONDENSED);
+    fit_to_terminal(&mut table);
     table.set_header(["column", "type", "meaning"]);
     for column in &schema.columns {
         let note = definition

@@ -154,8 +154,12 @@ pub fn colour_wanted(terminal: bool) -> bool {
 }
 
 /// The terminal's width in columns, when there is one.
+/// (A pseudo-terminal may report 0; such widths are not believed.)
 pub fn terminal_width() -> Option<usize> {
-    terminal_size::terminal_size().map(|(width, _)| usize::from(width.0))
+    terminal_size::terminal_size()
+        .map(|(width, _)| width.0)
+        .filter(|w| *w >= infraql::commands::MIN_TERMINAL_WIDTH)
+        .map(usize::from)
 }
 
 /// The format for `-o FILE`: its extension, else `--format` when that is a

@@ -93,11 +93,16 @@ impl SyntaxError {
             .rsplit('\n')
             .next()
             .is_some_and(|l| l.trim().is_empty());
-        let command = at_line_start && text.get(offset..).is_some_and(|t| t.starts_with('.'));
+        let starts =
+            |c: char| at_line_start && text.get(offset..).is_some_and(|t| t.starts_with(c));
         match &self.help {
             Some(help) => diagnostic.with_help(help.clone()),
-            None if command => diagnostic.with_help(
+            None if starts('.') => diagnostic.with_help(
                 "dot-commands such as `.help` work in the interactive shell, not in scripts",
+            ),
+            // In the shell, a line that is a whole query runs at once.
+            None if starts('|') => diagnostic.with_help(
+                "a pipeline starts with a table; in the shell, end a line with `|` to go on to the next",
             ),
             None => diagnostic,
         }
