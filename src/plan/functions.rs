@@ -187,7 +187,7 @@ pub const FUNCTIONS: &[FunctionInfo] = &[
         "bin",
         S(Function::Bin),
         "bin(x, width)",
-        "start of the interval of `width` holding x: bin(ts, 1h), bin(latency, 100)",
+        "start of the interval of `width` holding x: bin(ts, 1h) (ts a datetime or unix seconds), bin(latency, 100)",
     ),
     entry(
         "date",

@@ -592,7 +592,12 @@ impl Resolver<'_> {
             return Err(Reported);
         };
         match (types[0], types[1]) {
-            (Type::Datetime | Type::Date | Type::Null, Type::Duration) => {
+            // A number with a duration is unix seconds, as access logs
+            // store time: `bin(timestamp, 1h)`.
+            (
+                Type::Int | Type::Float | Type::Datetime | Type::Date | Type::Null,
+                Type::Duration,
+            ) => {
                 let positive = matches!(width, Expr::Literal(Value::Duration(d)) if d > 0);
                 if !positive {
                     return Err(self.report(
@@ -603,7 +608,10 @@ impl Resolver<'_> {
                         .with_label("expected e.g. 1h"),
                     ));
                 }
-                let x = cast_to(x, types[0], Type::Datetime);
+                let x = match types[0] {
+                    Type::Int | Type::Float => to_datetime(x, types[0]),
+                    other => cast_to(x, other, Type::Datetime),
+                };
                 Ok((
                     Expr::Function(Function::Bin, vec![x, width]),
                     Type::Datetime,
@@ -645,9 +653,9 @@ impl Resolver<'_> {
             (t, _) => {
                 let a = t.with_article();
                 Err(self.report(
-                    Diagnostic::at(format!("`bin` needs a datetime with a duration or a number with a number, `{}` is {a}", print::expr(&raw[0])), raw[0].span)
+                    Diagnostic::at(format!("`bin` needs a datetime (or unix seconds) with a duration, or a number with a number; here `{}` is {a}", print::expr(&raw[0])), raw[0].span)
                         .with_label(format!("this is {a}"))
-                        .with_help("e.g. bin(to_datetime(timestamp), 1h) or bin(latency, 100)"),
+                        .with_help("e.g. bin(timestamp, 1h) or bin(latency, 100)"),
                 ))
             }
         }
