@@ -13,7 +13,7 @@ use std::io::Write;
 
 use ::polars::prelude::{CsvWriter, DataFrame, JsonFormat, JsonWriter, ParquetWriter, SerWriter};
 
-use crate::engine::polars::describe_error;
+use crate::engine::polars::{describe_error, types};
 use crate::format::Format;
 
 /// How the human views draw a result.
@@ -38,9 +38,24 @@ impl View {
     }
 }
 
-/// Draws a two-column result (label, value) as a chart, as `| chart` asks.
+/// The most points a time-series chart folds into its width.
+const MAX_SERIES_POINTS: usize = 1_000_000;
+
+/// Draws a two-column result (label, value) as a chart, as `| chart` asks:
+/// bars for the first `view.max_rows` rows, or a time series of all rows.
 pub fn chart(frame: &DataFrame, view: &View) -> String {
-    chart::draw(&cells::preview(frame, view.max_rows), view)
+    let over_time = frame.columns().first().is_some_and(|c| {
+        matches!(
+            types::to_type(c.dtype()),
+            Some(crate::plan::types::Type::Date | crate::plan::types::Type::Datetime)
+        )
+    });
+    let limit = if over_time {
+        MAX_SERIES_POINTS
+    } else {
+        view.max_rows
+    };
+    chart::draw(&cells::preview(frame, limit), view)
 }
 
 /// Writes `frame` in `format`. The table and line views show at most

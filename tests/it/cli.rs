@@ -502,3 +502,20 @@ fn piped_tables_are_never_cut_to_a_width() {
     assert!(!text.contains("not shown"), "{text}");
     assert!(text.lines().any(|l| l.chars().count() > 200), "{text}");
 }
+
+#[test]
+fn a_time_series_chart_draws_every_point_whatever_max_rows() {
+    infraql()
+        .args([
+            "--max-rows",
+            "5",
+            "--table",
+            "logs=tests/fixtures/logs/*.csv",
+            "-e",
+            "logs | group hour = bin(timestamp, 1h) agg n = count() | chart hour, n",
+        ])
+        .current_dir(root())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("48 points, lowest 1, highest 1"));
+}
