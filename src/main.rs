@@ -104,7 +104,7 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     }
     if sources.is_empty() {
         if io::stdin().is_terminal() && cli.output.is_none() {
-            return repl::run(session, view(&cli))
+            return repl::run(session, cli.format, view(&cli))
                 .map_err(Stop::Failed)
                 .map(|()| ExitCode::SUCCESS);
         }

@@ -25,6 +25,7 @@ use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 
 use infraql::commands::{self, Reply, Settings};
+use infraql::format::Format;
 use infraql::render::{self, View};
 use infraql::session::{Outcome, Session};
 
@@ -42,7 +43,9 @@ fn history_path() -> Option<PathBuf> {
     }
 }
 
-pub fn run(session: Session, view: View) -> Result<(), String> {
+/// Runs the shell until `.quit` or Ctrl-D; `--format` (a human or text
+/// format) and `--max-rows`/`--humanize` are where its settings start.
+pub fn run(session: Session, format: Format, view: View) -> Result<(), String> {
     let config = Config::builder()
         .auto_add_history(false)
         .completion_type(CompletionType::List)
@@ -66,6 +69,9 @@ pub fn run(session: Session, view: View) -> Result<(), String> {
     signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&interrupted))
         .map_err(|e| format!("error: cannot handle Ctrl-C: {e}"))?;
     let mut settings = Settings::new(view.max_rows, view.humanize);
+    if commands::MODES.contains(&format) {
+        settings.mode = format;
+    }
     let color = crate::colour_wanted(io::stderr().is_terminal());
     println!(
         "infraql {} — type .help for help, Tab to complete, .quit to leave",

@@ -13,7 +13,7 @@ const PROMPT: &str = "infraql> \r\x1b[9C";
 
 /// The REPL without colours, so echoed input reads as typed.
 fn start(history: &std::path::Path) -> PtySession {
-    start_with(history, &[("NO_COLOR", "1")])
+    start_with(history, &[("NO_COLOR", "1")], &[])
 }
 
 /// Types `keys` (flushed, so the REPL sees them at once).
@@ -22,9 +22,10 @@ fn type_keys(repl: &mut PtySession, keys: &str) {
     repl.flush().expect("keys are flushed");
 }
 
-fn start_with(history: &std::path::Path, env: &[(&str, &str)]) -> PtySession {
+fn start_with(history: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> PtySession {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
     command
+        .args(args)
         .env("INFRAQL_HISTORY", history)
         .env("TERM", "xterm")
         .env_remove("NO_COLOR")
@@ -206,7 +207,7 @@ fn tab_completes_in_each_context() {
 #[test]
 fn input_is_highlighted_on_a_colour_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    let mut repl = start_with(&dir.path().join("history.txt"), &[]);
+    let mut repl = start_with(&dir.path().join("history.txt"), &[], &[]);
     type_keys(&mut repl, "services | take 1");
     // The keyword in bold blue, the number in yellow.
     repl.exp_string("\x1b[1;34mtake\x1b[0m \x1b[33m1\x1b[0m")
@@ -228,9 +229,14 @@ fn output_mode_timer_and_read_commands() {
         "# two queries\nservers | count\nservices | count\n",
     )
     .unwrap();
-    let mut repl = start(&dir.path().join("history.txt"));
+    let mut repl = start_with(
+        &dir.path().join("history.txt"),
+        &[("NO_COLOR", "1")],
+        &["--format", "csv"],
+    );
 
-    repl.send_line(".mode csv").unwrap();
+    // `--format csv` started the shell in csv mode.
+    repl.send_line(".mode").unwrap();
     repl.exp_string("mode csv").unwrap();
     repl.exp_string(PROMPT).unwrap();
     repl.send_line(&format!(".output {}", out.display()))
