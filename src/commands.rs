@@ -20,8 +20,11 @@ use crate::syntax::parser::OPERATORS;
 /// What a dot-command asks the REPL to do.
 #[derive(Debug, PartialEq)]
 pub enum Reply {
-    /// Print this.
+    /// Print this: what the user asked to see.
     Text(String),
+    /// A setting changed; this says how (the shell prints it, a script
+    /// does not).
+    Set(String),
     /// Leave the REPL.
     Quit,
     /// Print this on stderr; the command failed.
@@ -79,7 +82,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".humanize on|off",
         "show large numbers as 1.2K, 58.3M, 1.4B",
     ),
-    (".read FILE", "run the queries in FILE"),
+    (".read FILE", "run the queries and dot-commands in FILE"),
     (".load PATH as NAME", "read a file (or glob) as table NAME"),
     (
         ".explain QUERY",
@@ -137,7 +140,7 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
         ".maxrows" => match rest.parse::<usize>() {
             Ok(n) if n > 0 => {
                 settings.max_rows = n;
-                Reply::Text(format!("showing at most {n} rows\n"))
+                Reply::Set(format!("showing at most {n} rows\n"))
             }
             _ if rest.is_empty() => {
                 Reply::Text(format!("showing at most {} rows\n", settings.max_rows))
@@ -214,7 +217,7 @@ fn mode(settings: &mut Settings, rest: &str) -> Reply {
     match MODES.iter().find(|m| m.to_string() == rest) {
         Some(mode) => {
             settings.mode = *mode;
-            Reply::Text(format!("mode {mode}\n"))
+            Reply::Set(format!("mode {mode}\n"))
         }
         None => {
             let modes: Vec<String> = MODES.iter().map(Format::to_string).collect();
@@ -233,17 +236,17 @@ fn output(settings: &mut Settings, rest: &str) -> Reply {
     let path = unquote(rest);
     if path.is_empty() {
         return match settings.output.take() {
-            Some(old) => Reply::Text(format!(
+            Some(old) => Reply::Set(format!(
                 "results go to the screen again ({} kept)\n",
                 old.display()
             )),
-            None => Reply::Text("results go to the screen\n".to_owned()),
+            None => Reply::Set("results go to the screen\n".to_owned()),
         };
     }
     match std::fs::File::create(path) {
         Ok(_) => {
             settings.output = Some(PathBuf::from(path));
-            Reply::Text(format!(
+            Reply::Set(format!(
                 "results go to {path} (mode {}); `.output` alone to stop\n",
                 settings.mode
             ))
@@ -257,10 +260,10 @@ fn switch(rest: &str, name: &str, flag: &mut bool, say: impl Fn(bool) -> String)
     match rest {
         "on" => *flag = true,
         "off" => *flag = false,
-        "" => {}
+        "" => return Reply::Text(say(*flag)),
         other => return Reply::Error(format!("`{other}`: usage: {name} on|off")),
     }
-    Reply::Text(say(*flag))
+    Reply::Set(say(*flag))
 }
 
 fn read(rest: &str) -> Reply {
@@ -300,7 +303,7 @@ fn load(session: &mut Session, rest: &str) -> Reply {
                 .into_iter()
                 .find(|(n, _, _)| n == name)
                 .map_or(0, |(_, schema, _)| schema.len());
-            Reply::Text(format!("loaded `{path}` as {name} ({columns} columns)\n"))
+            Reply::Set(format!("loaded `{path}` as {name} ({columns} columns)\n"))
         }
         Err(message) => Reply::Error(message),
     }
@@ -315,12 +318,12 @@ fn now(session: &mut Session, rest: &str) -> Reply {
         }),
         "clock" => {
             session.set_now(None);
-            Reply::Text("now() is the real time\n".to_owned())
+            Reply::Set("now() is the real time\n".to_owned())
         }
         text => match crate::session::parse_timestamp(text) {
             Ok(t) => {
                 session.set_now(Some(t));
-                Reply::Text(format!(
+                Reply::Set(format!(
                     "now() is fixed at {}\n",
                     t.format("%Y-%m-%dT%H:%M:%S")
                 ))
@@ -414,7 +417,7 @@ mod tests {
         let (mut session, mut settings) = setup();
         assert_eq!(
             run(&mut session, &mut settings, ".mode line"),
-            Reply::Text("mode line\n".to_owned())
+            Reply::Set("mode line\n".to_owned())
         );
         assert_eq!(settings.mode, Format::Line);
         assert_eq!(
@@ -452,7 +455,7 @@ mod tests {
         let command = format!(".output {}", path.display());
         assert!(matches!(
             run(&mut session, &mut settings, &command),
-            Reply::Text(_)
+            Reply::Set(_)
         ));
         assert!(path.exists());
         assert_eq!(settings.output.as_deref(), Some(path.as_path()));

@@ -11,5 +11,6 @@ pub mod highlight;
 pub mod import;
 pub mod plan;
 pub mod render;
+pub mod script;
 pub mod session;
 pub mod syntax;

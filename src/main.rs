@@ -3,20 +3,23 @@
 //! ends: 0 when all went well, 1 for a query or data error, 2 for a usage
 //! error.
 
+mod batch;
 mod cli;
 mod repl;
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Read};
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use infraql::commands::Settings;
 use infraql::engine::polars::Engine;
 use infraql::format::Format;
 use infraql::render;
-use infraql::session::{Outcome, Session};
+use infraql::session::Session;
 
+use batch::Printer;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
@@ -60,7 +63,7 @@ fn quiet_panics() {
 }
 
 /// Why the process ends early.
-enum Stop {
+pub enum Stop {
     /// Bad arguments: exit 2.
     Usage(String),
     /// A query or data error, already worded for the user: exit 1.
@@ -120,15 +123,19 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
         None => None,
     };
     let mut printer = Printer::new(cli.format, view(&cli), output);
+    let mut settings = Settings::new(cli.max_rows, cli.humanize);
+    settings.mode = cli.format;
     for (name, text) in &sources {
-        let result = session.run(name, text, |outcome| printer.take(outcome));
-        if let Err(failure) = result {
-            if printer.pipe_closed {
-                return Err(Stop::BrokenPipe);
-            }
-            // Results printed so far stay printed; flush them before the error.
-            let _ = printer.flush_pending();
-            return Err(Stop::Failed(failure.render(color)));
+        let flow = batch::run_source(
+            &mut session,
+            &mut settings,
+            &mut printer,
+            (name, text),
+            color,
+            0,
+        )?;
+        if let batch::Flow::Quit = flow {
+            break;
         }
     }
     printer.finish()?;
@@ -169,113 +176,6 @@ fn output_format(path: &Path, requested: Format) -> Result<Format, Stop> {
         Ok(format) => Ok(format),
         Err(_) if requested != Format::Table => Ok(requested),
         Err(message) => Err(Stop::Usage(format!("-o {}: {message}", path.display()))),
-    }
-}
-
-/// Prints results as they come; with `-o`, holds back the latest so the
-/// last one goes to the file.
-struct Printer<'a> {
-    format: Format,
-    view: render::View,
-    output: Option<(&'a Path, Format)>,
-    pending: Option<::polars::prelude::DataFrame>,
-    printed_any: bool,
-    pipe_closed: bool,
-}
-
-impl<'a> Printer<'a> {
-    fn new(format: Format, view: render::View, output: Option<(&'a Path, Format)>) -> Self {
-        Printer {
-            format,
-            view,
-            output,
-            pending: None,
-            printed_any: false,
-            pipe_closed: false,
-        }
-    }
-
-    fn take(&mut self, outcome: Outcome) -> Result<(), String> {
-        match outcome {
-            Outcome::Exported { path, rows } => {
-                eprintln!(
-                    "exported {rows} row{} to {path}",
-                    if rows == 1 { "" } else { "s" }
-                );
-                Ok(())
-            }
-            Outcome::Chart(frame) => self.write_text(&render::chart(&frame, &self.view)),
-            Outcome::Rows(frame) => {
-                if self.output.is_some() {
-                    if let Some(previous) = self.pending.replace(frame) {
-                        self.print(previous)?;
-                    }
-                    Ok(())
-                } else {
-                    self.print(frame)
-                }
-            }
-        }
-    }
-
-    fn print(&mut self, mut frame: ::polars::prelude::DataFrame) -> Result<(), String> {
-        let (format, view) = (self.format, self.view);
-        self.emit(|out| render::write(&mut frame, format, &view, out))
-    }
-
-    /// A chart: drawn text, whatever the format.
-    fn write_text(&mut self, text: &str) -> Result<(), String> {
-        self.emit(|out| out.write_all(text.as_bytes()).map_err(|e| e.to_string()))
-    }
-
-    /// Writes one result to stdout, a blank line apart from the one before
-    /// in the human formats; notes a closed pipe.
-    fn emit(
-        &mut self,
-        write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
-    ) -> Result<(), String> {
-        let stdout = io::stdout();
-        let mut out = io::BufWriter::new(stdout.lock());
-        let mut result = Ok(());
-        if self.printed_any && !self.format.is_machine() {
-            result = out.write_all(b"\n").map_err(|e| e.to_string());
-        }
-        self.printed_any = true;
-        result = result.and_then(|()| write(&mut out));
-        result = result.and_then(|()| out.flush().map_err(|e| e.to_string()));
-        if let Err(message) = &result
-            && message.to_lowercase().contains("broken pipe")
-        {
-            self.pipe_closed = true;
-        }
-        result
-    }
-
-    fn flush_pending(&mut self) -> Result<(), String> {
-        match self.pending.take() {
-            Some(frame) => self.print(frame),
-            None => Ok(()),
-        }
-    }
-
-    fn finish(mut self) -> Result<(), Stop> {
-        let Some((path, format)) = self.output else {
-            return Ok(());
-        };
-        let Some(mut frame) = self.pending.take() else {
-            return Err(Stop::Failed(
-                "error: -o was given but no query produced a result".to_owned(),
-            ));
-        };
-        infraql::export::write_file(&mut frame, path, format)
-            .map_err(|e| Stop::Failed(format!("error: {e}")))?;
-        let rows = frame.height();
-        eprintln!(
-            "wrote {rows} row{} to {}",
-            if rows == 1 { "" } else { "s" },
-            path.display()
-        );
-        Ok(())
     }
 }
 

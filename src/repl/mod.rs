@@ -27,6 +27,7 @@ use rustyline::history::DefaultHistory;
 use infraql::commands::{self, Reply, Settings};
 use infraql::format::Format;
 use infraql::render::{self, View};
+use infraql::script::{self, Piece};
 use infraql::session::{Outcome, Session};
 
 use running::Finished;
@@ -88,37 +89,18 @@ pub fn run(session: Session, format: Format, view: View) -> Result<(), String> {
                 if let Some(path) = &history {
                     save_history(&mut editor, path);
                 }
-                let (name, text) = if commands::is_command(input) {
-                    let reply = commands::run(&mut session.borrow_mut(), &mut settings, input);
-                    match reply {
-                        Reply::Text(text) => {
-                            print!("{text}");
-                            continue;
-                        }
-                        Reply::Error(message) => {
-                            eprintln!("error: {message}");
-                            continue;
-                        }
-                        Reply::Quit => break,
-                        Reply::Run { name, text } => (name, text),
-                    }
-                } else {
-                    ("<repl>".to_owned(), line.clone())
+                let shell = Shell {
+                    session: &session,
+                    interrupted: &interrupted,
+                    color,
                 };
-                let mut first = true;
-                let finished = running::run(&session, &name, &text, &interrupted, |outcome| {
-                    show(outcome, &settings, &mut first)
-                });
-                match finished {
-                    Finished::Done { elapsed, failure } => match failure {
-                        Some(failure) => eprint!("{}", failure.render(color)),
-                        None if settings.timer => println!("time: {}", duration(elapsed)),
-                        None => {}
-                    },
-                    Finished::Cancelled => eprintln!("cancelled"),
-                    Finished::Lost => eprintln!(
-                        "error: the query stopped unexpectedly; the session is as it was before it"
-                    ),
+                let flow = if commands::is_command(input) {
+                    shell.command(&mut settings, input, "", 0)
+                } else {
+                    shell.queries(&settings, "<repl>", &line)
+                };
+                if let Flow::Quit = flow {
+                    break;
                 }
             }
             Err(ReadlineError::Interrupted) => continue,
@@ -128,6 +110,94 @@ pub fn run(session: Session, format: Format, view: View) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Whether the shell goes on after an entry.
+enum Flow {
+    Go,
+    /// `.quit`.
+    Quit,
+    /// An error or Ctrl-C: the rest of a `.read` script is skipped.
+    Stop,
+}
+
+/// What an entry needs to run.
+struct Shell<'a> {
+    session: &'a RefCell<Session>,
+    interrupted: &'a Arc<AtomicBool>,
+    color: bool,
+}
+
+impl Shell<'_> {
+    /// Runs a dot-command; `.read` runs the file's queries and commands in
+    /// turn. `place` names the script line a command came from, if any.
+    fn command(&self, settings: &mut Settings, text: &str, place: &str, depth: usize) -> Flow {
+        let reply = commands::run(&mut self.session.borrow_mut(), settings, text);
+        match reply {
+            Reply::Text(text) | Reply::Set(text) => {
+                print!("{text}");
+                Flow::Go
+            }
+            Reply::Error(message) => {
+                eprintln!("error: {place}{message}");
+                Flow::Stop
+            }
+            Reply::Quit => Flow::Quit,
+            Reply::Run { .. } if depth >= MAX_READ_DEPTH => {
+                eprintln!("error: {place}`.read` nested more than {MAX_READ_DEPTH} deep");
+                Flow::Stop
+            }
+            Reply::Run { name, text } => {
+                for piece in script::pieces(&text) {
+                    let flow = match piece {
+                        Piece::Queries(queries) => self.queries(settings, &name, &queries),
+                        Piece::Command { line, text } => {
+                            self.command(settings, &text, &format!("{name}:{line}: "), depth + 1)
+                        }
+                    };
+                    if !matches!(flow, Flow::Go) {
+                        return flow;
+                    }
+                }
+                Flow::Go
+            }
+        }
+    }
+
+    /// Runs query text on the worker, showing results as they come.
+    fn queries(&self, settings: &Settings, name: &str, text: &str) -> Flow {
+        let mut first = true;
+        let finished = running::run(self.session, name, text, self.interrupted, |outcome| {
+            show(outcome, settings, &mut first)
+        });
+        match finished {
+            Finished::Done { elapsed, failure } => match failure {
+                Some(failure) => {
+                    eprint!("{}", failure.render(self.color));
+                    Flow::Stop
+                }
+                None => {
+                    if settings.timer {
+                        println!("time: {}", duration(elapsed));
+                    }
+                    Flow::Go
+                }
+            },
+            Finished::Cancelled => {
+                eprintln!("cancelled");
+                Flow::Stop
+            }
+            Finished::Lost => {
+                eprintln!(
+                    "error: the query stopped unexpectedly; the session is as it was before it"
+                );
+                Flow::Stop
+            }
+        }
+    }
+}
+
+/// How deeply `.read` may nest (a script reading itself stops here).
+const MAX_READ_DEPTH: usize = 16;
 
 fn save_history(editor: &mut Editor<helper::ReplHelper, DefaultHistory>, path: &PathBuf) {
     if let Some(dir) = path.parent() {

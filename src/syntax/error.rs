@@ -87,7 +87,7 @@ impl SyntaxError {
                     .with_label(format!("expected {expected}"))
             }
         };
-        // A dot-command typed into a script or `-e`.
+        // A dot-command where a statement goes on.
         let before = text.get(..offset).unwrap_or("");
         let at_line_start = before
             .rsplit('\n')
@@ -98,7 +98,7 @@ impl SyntaxError {
         match &self.help {
             Some(help) => diagnostic.with_help(help.clone()),
             None if starts('.') => diagnostic.with_help(
-                "dot-commands such as `.help` work in the interactive shell, not in scripts",
+                "a dot-command such as `.mode` goes on a line of its own, after a finished statement",
             ),
             // In the shell, a line that is a whole query runs at once.
             None if starts('|') => diagnostic.with_help(

@@ -519,3 +519,54 @@ fn a_time_series_chart_draws_every_point_whatever_max_rows() {
         .success()
         .stdout(predicate::str::contains("48 points, lowest 1, highest 1"));
 }
+
+#[test]
+fn scripts_mix_queries_and_dot_commands() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("top.csv");
+    let script = format!(
+        "# settings change quietly\n.mode csv\nservers | count\n.output {}\nservices | top 2 by requests_30d | select service\n.output\n.mode line\n.load tests/fixtures/logs/*.csv as logs\nlogs | agg n = count()\n.quit\nservices | count\n",
+        out.display()
+    );
+    infraql()
+        .current_dir(root())
+        .write_stdin(script)
+        .assert()
+        .success()
+        .stdout("count\n11\nn = 48\n")
+        .stderr("");
+    assert_eq!(
+        fs::read_to_string(&out).expect("written"),
+        "service\npackages\nrepos\n"
+    );
+}
+
+#[test]
+fn a_failing_dot_command_names_the_script_line_and_stops_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("bad.iql");
+    fs::write(&script, "servers | count\n.mode jsn\nservices | count\n").expect("write");
+    infraql()
+        .arg("-f")
+        .arg(&script)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("11").and(predicate::str::contains("22").not()))
+        .stderr(format!(
+            "error: {}:2: unknown mode `jsn`; did you mean `json`?\n",
+            script.display()
+        ));
+}
+
+#[test]
+fn a_script_reading_itself_stops_at_a_depth() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("loop.iql");
+    fs::write(&script, format!(".read {}\n", script.display())).expect("write");
+    infraql()
+        .arg("-f")
+        .arg(&script)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("`.read` nested more than 16 deep"));
+}

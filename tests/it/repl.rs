@@ -226,7 +226,7 @@ fn output_mode_timer_and_read_commands() {
     let script = dir.path().join("script.iql");
     std::fs::write(
         &script,
-        "# two queries\nservers | count\nservices | count\n",
+        "# two queries and a command\nservers | count\n.maxrows 5\nservices | count\n",
     )
     .unwrap();
     let mut repl = start_with(
@@ -248,6 +248,8 @@ fn output_mode_timer_and_read_commands() {
     repl.exp_string(PROMPT).unwrap();
     repl.send_line(&format!(".read {}", script.display()))
         .unwrap();
+    // The script's command speaks on the screen; its results go to the file.
+    repl.exp_string("showing at most 5 rows").unwrap();
     repl.exp_string(PROMPT).unwrap();
     repl.send_line(".output").unwrap();
     repl.exp_string("results go to the screen again").unwrap();

@@ -1,0 +1,208 @@
+//! Running scripts, `-e` queries and standard input without a terminal:
+//! queries and dot-commands in order (see `infraql::script`), results
+//! printed as they come or the last one written to `-o FILE`.
+
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use infraql::commands::{self, Reply, Settings};
+use infraql::format::Format;
+use infraql::render;
+use infraql::script::{self, Piece};
+use infraql::session::{Outcome, Session};
+
+use crate::Stop;
+
+/// How deeply `.read` may nest (a script reading itself stops here).
+const MAX_READ_DEPTH: usize = 16;
+
+/// Whether a script asked to stop (`.quit`).
+pub enum Flow {
+    Go,
+    Quit,
+}
+
+/// Runs one source (a script file, an `-e` query, standard input) named
+/// `name` in messages.
+pub fn run_source(
+    session: &mut Session,
+    settings: &mut Settings,
+    printer: &mut Printer,
+    (name, text): (&str, &str),
+    color: bool,
+    depth: usize,
+) -> Result<Flow, Stop> {
+    for piece in script::pieces(text) {
+        printer.follow(settings);
+        match piece {
+            Piece::Queries(queries) => {
+                let started = Instant::now();
+                let result = session.run(name, &queries, |outcome| printer.take(outcome));
+                if let Err(failure) = result {
+                    if printer.pipe_closed {
+                        return Err(Stop::BrokenPipe);
+                    }
+                    // Results printed so far stay printed; flush them before the error.
+                    let _ = printer.flush_pending();
+                    return Err(Stop::Failed(failure.render(color)));
+                }
+                if settings.timer {
+                    eprintln!("time: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+            Piece::Command { line, text } => match commands::run(session, settings, &text) {
+                // Settings change quietly, as in other shells' scripts.
+                Reply::Set(_) => {}
+                Reply::Text(shown) => printer
+                    .write_text(&shown)
+                    .map_err(|e| Stop::Failed(format!("error: {e}")))?,
+                Reply::Error(message) => {
+                    return Err(Stop::Failed(format!("error: {name}:{line}: {message}")));
+                }
+                Reply::Quit => return Ok(Flow::Quit),
+                Reply::Run { name: read, text } => {
+                    if depth >= MAX_READ_DEPTH {
+                        return Err(Stop::Failed(format!(
+                            "error: {name}:{line}: `.read` nested more than {MAX_READ_DEPTH} deep"
+                        )));
+                    }
+                    let flow =
+                        run_source(session, settings, printer, (&read, &text), color, depth + 1)?;
+                    if let Flow::Quit = flow {
+                        return Ok(Flow::Quit);
+                    }
+                }
+            },
+        }
+    }
+    Ok(Flow::Go)
+}
+
+/// Prints results as they come; with `-o`, holds back the latest so the
+/// last one goes to the file.
+pub struct Printer<'a> {
+    format: Format,
+    view: render::View,
+    output: Option<(&'a Path, Format)>,
+    pending: Option<::polars::prelude::DataFrame>,
+    printed_any: bool,
+    pipe_closed: bool,
+    /// `.output FILE` in a script: results are appended there.
+    redirect: Option<PathBuf>,
+}
+
+impl<'a> Printer<'a> {
+    pub fn new(format: Format, view: render::View, output: Option<(&'a Path, Format)>) -> Self {
+        Printer {
+            format,
+            view,
+            output,
+            pending: None,
+            printed_any: false,
+            pipe_closed: false,
+            redirect: None,
+        }
+    }
+
+    /// Takes up what the script's dot-commands set.
+    fn follow(&mut self, settings: &Settings) {
+        self.format = settings.mode;
+        self.view.max_rows = settings.max_rows;
+        self.view.humanize = settings.humanize;
+        if settings.output != self.redirect {
+            self.redirect = settings.output.clone();
+            // A new file starts without a blank line before its first result.
+            self.printed_any = false;
+        }
+    }
+
+    pub fn take(&mut self, outcome: Outcome) -> Result<(), String> {
+        match outcome {
+            Outcome::Exported { path, rows } => {
+                eprintln!(
+                    "exported {rows} row{} to {path}",
+                    if rows == 1 { "" } else { "s" }
+                );
+                Ok(())
+            }
+            Outcome::Chart(frame) => self.write_text(&render::chart(&frame, &self.view)),
+            Outcome::Rows(frame) => {
+                if self.output.is_some() {
+                    if let Some(previous) = self.pending.replace(frame) {
+                        self.print(previous)?;
+                    }
+                    Ok(())
+                } else {
+                    self.print(frame)
+                }
+            }
+        }
+    }
+
+    fn print(&mut self, mut frame: ::polars::prelude::DataFrame) -> Result<(), String> {
+        let (format, view) = (self.format, self.view);
+        self.emit(|out| render::write(&mut frame, format, &view, out))
+    }
+
+    /// A chart: drawn text, whatever the format.
+    pub fn write_text(&mut self, text: &str) -> Result<(), String> {
+        self.emit(|out| out.write_all(text.as_bytes()).map_err(|e| e.to_string()))
+    }
+
+    /// Writes one result to stdout, a blank line apart from the one before
+    /// in the human formats; notes a closed pipe.
+    fn emit(
+        &mut self,
+        write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let mut out: Box<dyn Write> = match &self.redirect {
+            Some(path) => match OpenOptions::new().append(true).create(true).open(path) {
+                Ok(file) => Box::new(io::BufWriter::new(file)),
+                Err(e) => return Err(format!("cannot write `{}`: {e}", path.display())),
+            },
+            None => Box::new(io::BufWriter::new(io::stdout().lock())),
+        };
+        let mut result = Ok(());
+        if self.printed_any && !self.format.is_machine() {
+            result = out.write_all(b"\n").map_err(|e| e.to_string());
+        }
+        self.printed_any = true;
+        result = result.and_then(|()| write(&mut out));
+        result = result.and_then(|()| out.flush().map_err(|e| e.to_string()));
+        if let Err(message) = &result
+            && message.to_lowercase().contains("broken pipe")
+        {
+            self.pipe_closed = true;
+        }
+        result
+    }
+
+    pub fn flush_pending(&mut self) -> Result<(), String> {
+        match self.pending.take() {
+            Some(frame) => self.print(frame),
+            None => Ok(()),
+        }
+    }
+
+    pub fn finish(mut self) -> Result<(), Stop> {
+        let Some((path, format)) = self.output else {
+            return Ok(());
+        };
+        let Some(mut frame) = self.pending.take() else {
+            return Err(Stop::Failed(
+                "error: -o was given but no query produced a result".to_owned(),
+            ));
+        };
+        infraql::export::write_file(&mut frame, path, format)
+            .map_err(|e| Stop::Failed(format!("error: {e}")))?;
+        let rows = frame.height();
+        eprintln!(
+            "wrote {rows} row{} to {}",
+            if rows == 1 { "" } else { "s" },
+            path.display()
+        );
+        Ok(())
+    }
+}
