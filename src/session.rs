@@ -212,7 +212,7 @@ fn indent(text: &str) -> String {
 }
 
 /// A timestamp as `--now` and `.now` take it: 2025-11-24, 2025-11-24T06:00,
-/// 2025-11-24T06:00:00[.fff][Z] (UTC).
+/// `2025-11-24T06:00:00[.fff][Z]` (UTC).
 pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime, String> {
     let trimmed = text.trim().trim_end_matches('Z');
     [
