@@ -91,12 +91,5 @@ fn bench(args: &Args) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match bench(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("infraql_bench: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    timing::exit("infraql_bench", bench(&Args::parse()))
 }

@@ -447,12 +447,5 @@ fn bench(args: &Args) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match bench(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("polars_rs_bench: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    timing::exit("polars_rs_bench", bench(&Args::parse()))
 }

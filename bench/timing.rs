@@ -9,6 +9,7 @@
 //! {"engine":…,"median_ms":…,"runs_ms":[…],"peak_rss_mb":…,"rows":…}
 //! ```
 
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
@@ -29,6 +30,18 @@ impl Report {
     /// The report as one JSON line.
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).context("serialising the report")
+    }
+}
+
+/// How a worker ends: success, or the error (with its causes) on stderr
+/// and a failure status.
+pub fn exit(worker: &str, result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{worker}: {error:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -20,31 +20,8 @@ use std::path::Path;
 use crate::commands::{self, MODES};
 use crate::plan::functions::FUNCTIONS;
 use crate::session::Session;
+use crate::syntax::lexeme::{EXPRESSION_WORDS, RESERVED};
 use crate::syntax::parser::OPERATORS;
-
-/// Keywords that may appear inside an expression.
-const EXPRESSION_KEYWORDS: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "null",
-    "true",
-    "false",
-    "case",
-    "when",
-    "then",
-    "else",
-    "end",
-    "over",
-    "by",
-    "contains",
-    "startswith",
-    "endswith",
-    "like",
-    "matches",
-];
 
 /// File extensions infraql reads as tables.
 const DATA_EXTENSIONS: &[&str] = &["csv", "tsv", "parquet", "pq", "json", "ndjson", "jsonl"];
@@ -312,7 +289,12 @@ fn in_operator(session: &Session, prefix: &str, segment: &str) -> Vec<Suggestion
             replacement: format!("{}(", f.name),
             display: f.usage.to_owned(),
         }));
-        out.extend(EXPRESSION_KEYWORDS.iter().map(|k| Suggestion::plain(*k)));
+        // Keywords of expressions (`let` only starts a statement).
+        let words = RESERVED
+            .iter()
+            .chain(EXPRESSION_WORDS)
+            .filter(|w| **w != "let");
+        out.extend(words.map(|k| Suggestion::plain(*k)));
         out
     };
     match operator {

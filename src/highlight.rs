@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 
+use crate::syntax::lexeme::{CLAUSE_WORDS, EXPRESSION_WORDS, RESERVED};
 use crate::syntax::parser::OPERATORS;
 
 /// What a coloured stretch of input is.
@@ -21,41 +22,6 @@ pub enum Class {
     Number,
     Comment,
 }
-
-/// Words coloured as keywords besides the operators.
-const WORDS: &[&str] = &[
-    "let",
-    "from",
-    "by",
-    "agg",
-    "on",
-    "as",
-    "asc",
-    "desc",
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "null",
-    "true",
-    "false",
-    "case",
-    "when",
-    "then",
-    "else",
-    "end",
-    "over",
-    "inner",
-    "left",
-    "semi",
-    "anti",
-    "contains",
-    "startswith",
-    "endswith",
-    "like",
-    "matches",
-];
 
 /// The coloured stretches of `text`, in order, as byte ranges.
 pub fn classify(text: &str) -> Vec<(Range<usize>, Class)> {
@@ -99,7 +65,10 @@ pub fn classify(text: &str) -> Vec<(Range<usize>, Class)> {
                 }
                 let word = &text[start..i];
                 let next = text[i..].trim_start().as_bytes().first();
-                if OPERATORS.contains(&word) || WORDS.contains(&word) {
+                let keyword = [OPERATORS, RESERVED, EXPRESSION_WORDS, CLAUSE_WORDS]
+                    .iter()
+                    .any(|words| words.contains(&word));
+                if keyword {
                     out.push((start..i, Class::Keyword));
                 } else if next == Some(&b'(') {
                     out.push((start..i, Class::Function));

@@ -101,10 +101,8 @@ impl Session {
             source_text: text.to_owned(),
             diagnostics,
         };
-        let script = syntax::parse(text).map_err(|d| fail(vec![d]))?;
-        let now = self.now.unwrap_or_else(|| Utc::now().naive_utc());
-        let steps =
-            resolve::resolve(&script, text, &self.engine, &mut self.bindings, now).map_err(fail)?;
+        let now = self.clock();
+        let steps = resolve_text(&self.engine, now, text, &mut self.bindings).map_err(fail)?;
         for step in steps {
             let Step::Run { query, span } = step else {
                 continue;
@@ -146,12 +144,9 @@ impl Session {
             source_text: text.to_owned(),
             diagnostics,
         };
-        let script = syntax::parse(text).map_err(|d| fail(vec![d]))?;
-        let now = self.now.unwrap_or_else(|| Utc::now().naive_utc());
         // Explaining defines nothing: `let`s are resolved on a copy.
         let mut bindings = self.bindings.clone();
-        let steps =
-            resolve::resolve(&script, text, &self.engine, &mut bindings, now).map_err(fail)?;
+        let steps = resolve_text(&self.engine, self.clock(), text, &mut bindings).map_err(fail)?;
         let mut out = String::new();
         for step in steps {
             let Step::Run { query, span } = step else {
@@ -173,14 +168,18 @@ impl Session {
     /// anything or defining its `let`s; `None` when it does not parse or
     /// resolve. Completion uses this to know the columns at the cursor.
     pub fn schema_of(&self, text: &str) -> Option<Schema> {
-        let script = syntax::parse(text).ok()?;
-        let now = self.now.unwrap_or_else(|| Utc::now().naive_utc());
         let mut bindings = self.bindings.clone();
-        let steps = resolve::resolve(&script, text, &self.engine, &mut bindings, now).ok()?;
+        let steps = resolve_text(&self.engine, self.clock(), text, &mut bindings).ok()?;
         steps.into_iter().rev().find_map(|step| match step {
             Step::Run { query, .. } => Some(query.schema),
             Step::Let { .. } => None,
         })
+    }
+
+    /// What `now()` means for a run starting now: the fixed time, or the
+    /// clock.
+    fn clock(&self) -> NaiveDateTime {
+        self.now.unwrap_or_else(|| Utc::now().naive_utc())
     }
 
     /// Table and `let` names with their schemas, tables first.
@@ -233,6 +232,18 @@ pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime, String> {
             text.trim()
         )
     })
+}
+
+/// Parses and resolves `text`; `bindings` gains its `let`s when it all
+/// resolves.
+fn resolve_text(
+    engine: &Engine,
+    now: NaiveDateTime,
+    text: &str,
+    bindings: &mut HashMap<String, Binding>,
+) -> Result<Vec<Step>, Vec<Diagnostic>> {
+    let script = syntax::parse(text).map_err(|d| vec![d])?;
+    resolve::resolve(&script, text, engine, bindings, now)
 }
 
 fn runtime_error(message: String, span: Span) -> Diagnostic {

@@ -78,19 +78,8 @@ fn write_plan(plan: &Plan, depth: usize, out: &mut String) {
         }
         Plan::Union { .. } => writeln!(out, "{pad}Union"),
     };
-    match plan {
-        Plan::Table { .. } | Plan::File { .. } => {}
-        Plan::Filter { input, .. }
-        | Plan::Select { input, .. }
-        | Plan::Derive { input, .. }
-        | Plan::Sort { input, .. }
-        | Plan::Limit { input, .. }
-        | Plan::Aggregate { input, .. }
-        | Plan::Distinct { input, .. } => write_plan(input, depth + 1, out),
-        Plan::Join { left, right, .. } | Plan::Union { left, right } => {
-            write_plan(left, depth + 1, out);
-            write_plan(right, depth + 1, out);
-        }
+    for input in plan.inputs() {
+        write_plan(input, depth + 1, out);
     }
 }
 

@@ -203,6 +203,23 @@ pub enum WindowKind {
     Position(WindowFunction),
 }
 
+impl Plan {
+    /// The plans this one reads from, in order (none for a table or file).
+    pub fn inputs(&self) -> Vec<&Plan> {
+        match self {
+            Plan::Table { .. } | Plan::File { .. } => Vec::new(),
+            Plan::Filter { input, .. }
+            | Plan::Select { input, .. }
+            | Plan::Derive { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Distinct { input, .. } => vec![input],
+            Plan::Join { left, right, .. } | Plan::Union { left, right } => vec![left, right],
+        }
+    }
+}
+
 impl Expr {
     pub fn column(name: impl Into<String>) -> Expr {
         Expr::Column(name.into())

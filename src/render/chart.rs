@@ -8,6 +8,7 @@
 use super::View;
 use super::cells::{Cell, Preview};
 use super::text::display;
+use crate::plan::types::Type;
 
 /// Eighths of a character cell, for bars that do not end on a whole cell.
 const HORIZONTAL_EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
@@ -24,12 +25,10 @@ const MIN_BAR_WIDTH: usize = 10;
 /// wide (80 when unknown). The value column must be numeric.
 pub fn draw(preview: &Preview, view: &View) -> String {
     let width = view.width.unwrap_or(80).max(30);
-    let series = preview.columns.first().is_some_and(|(_, ty)| {
-        matches!(
-            ty,
-            Some(crate::plan::types::Type::Date | crate::plan::types::Type::Datetime)
-        )
-    });
+    let series = preview
+        .columns
+        .first()
+        .is_some_and(|(_, ty)| over_time(*ty));
     let points: Vec<Point> = preview
         .rows
         .iter()
@@ -56,6 +55,12 @@ pub fn draw(preview: &Preview, view: &View) -> String {
         ));
     }
     out
+}
+
+/// Whether a label of type `ty` makes a time series (a column chart)
+/// rather than bars.
+pub fn over_time(ty: Option<Type>) -> bool {
+    matches!(ty, Some(Type::Date | Type::Datetime))
 }
 
 struct Point {
@@ -266,7 +271,6 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::plan::types::Type;
 
     fn view(width: usize) -> View {
         View {

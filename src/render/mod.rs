@@ -44,13 +44,8 @@ const MAX_SERIES_POINTS: usize = 1_000_000;
 /// Draws a two-column result (label, value) as a chart, as `| chart` asks:
 /// bars for the first `view.max_rows` rows, or a time series of all rows.
 pub fn chart(frame: &DataFrame, view: &View) -> String {
-    let over_time = frame.columns().first().is_some_and(|c| {
-        matches!(
-            types::to_type(c.dtype()),
-            Some(crate::plan::types::Type::Date | crate::plan::types::Type::Datetime)
-        )
-    });
-    let limit = if over_time {
+    let label = frame.columns().first().map(|c| types::to_type(c.dtype()));
+    let limit = if chart::over_time(label.flatten()) {
         MAX_SERIES_POINTS
     } else {
         view.max_rows

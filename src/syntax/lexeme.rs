@@ -37,6 +37,16 @@ pub const RESERVED: &[&str] = &[
     "matches",
 ];
 
+/// Words that are not reserved but mean something inside an expression
+/// (`case … end`, `over (by …)`): the shell offers and colours them.
+pub const EXPRESSION_WORDS: &[&str] = &["case", "when", "then", "else", "end", "over", "by"];
+
+/// Words that are not reserved but shape a statement or an operator: the
+/// shell colours them.
+pub const CLAUSE_WORDS: &[&str] = &[
+    "from", "agg", "on", "as", "asc", "desc", "inner", "left", "semi", "anti",
+];
+
 /// Spaces, tabs, newlines that do not end a statement, and `#` comments.
 pub fn ws(i: Input) -> PResult<()> {
     let mut rest = i;

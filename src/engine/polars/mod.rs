@@ -183,16 +183,10 @@ impl Engine {
         match plan {
             Plan::File { path } => out.push(path.clone()),
             Plan::Table { name } => out.extend(self.origins.get(name).cloned()),
-            Plan::Filter { input, .. }
-            | Plan::Select { input, .. }
-            | Plan::Derive { input, .. }
-            | Plan::Sort { input, .. }
-            | Plan::Limit { input, .. }
-            | Plan::Aggregate { input, .. }
-            | Plan::Distinct { input, .. } => self.file_sources(input, out),
-            Plan::Join { left, right, .. } | Plan::Union { left, right } => {
-                self.file_sources(left, out);
-                self.file_sources(right, out);
+            _ => {
+                for input in plan.inputs() {
+                    self.file_sources(input, out);
+                }
             }
         }
     }

@@ -250,14 +250,11 @@ impl Resolver<'_> {
             match self.expr_in(condition, ctx) {
                 Ok((c, Type::Bool | Type::Null)) => conditions.push(c),
                 Ok((_, ty)) => {
-                    let a = ty.with_article();
-                    self.errors.push(
-                        Diagnostic::at(
-                            format!("a `when` needs a true/false condition, found {a}"),
-                            condition.span,
-                        )
-                        .with_label(format!("this is {a}")),
-                    );
+                    self.errors.push(wrong_type(
+                        "a `when` needs a true/false condition",
+                        ty,
+                        condition.span,
+                    ));
                     failed = true;
                 }
                 Err(Reported) => failed = true,
@@ -344,14 +341,8 @@ impl Resolver<'_> {
         let symbol = op.symbol();
         for (side, ty) in [(left, lt), (right, rt)] {
             if !matches!(ty, Type::Bool | Type::Null) {
-                let a = ty.with_article();
-                return Err(self.report(
-                    Diagnostic::at(
-                        format!("`{symbol}` needs true/false values, found {a}"),
-                        side.span,
-                    )
-                    .with_label(format!("this is {a}")),
-                ));
+                let needs = format!("`{symbol}` needs true/false values");
+                return Err(self.report(wrong_type(&needs, ty, side.span)));
             }
         }
         let op = if op == ast::BinaryOp::And {
@@ -428,11 +419,7 @@ impl Resolver<'_> {
             .into_iter()
             .find(|(_, t)| !fits(*t));
         let mut diagnostic = match culprit {
-            Some((side, ty)) => {
-                let a = ty.with_article();
-                Diagnostic::at(format!("`{symbol}` needs numbers, found {a}"), side.span)
-                    .with_label(format!("this is {a}"))
-            }
+            Some((side, ty)) => wrong_type(&format!("`{symbol}` needs numbers"), ty, side.span),
             None => Diagnostic::at(
                 format!(
                     "cannot {} {} and {}",
@@ -551,14 +538,8 @@ impl Resolver<'_> {
         let symbol = op.symbol();
         for (side, ty, role) in [(left, lt, "text"), (right, rt, "pattern")] {
             if !matches!(ty, Type::String | Type::Null) {
-                let a = ty.with_article();
-                return Err(self.report(
-                    Diagnostic::at(
-                        format!("`{symbol}` needs a string {role}, found {a}"),
-                        side.span,
-                    )
-                    .with_label(format!("this is {a}")),
-                ));
+                let needs = format!("`{symbol}` needs a string {role}");
+                return Err(self.report(wrong_type(&needs, ty, side.span)));
             }
         }
         let test = match op {
@@ -734,6 +715,12 @@ pub fn literal_value(literal: &Literal) -> Value {
 }
 
 /// "a, b, …" for help lines.
+/// "`NEEDS`, found a string", pointing at the value: "this is a string".
+fn wrong_type(needs: &str, found: Type, span: Span) -> Diagnostic {
+    let a = found.with_article();
+    Diagnostic::at(format!("{needs}, found {a}"), span).with_label(format!("this is {a}"))
+}
+
 pub fn column_list(schema: &Schema) -> String {
     let names: Vec<&str> = schema.names().collect();
     if names.len() > 12 {
