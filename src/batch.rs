@@ -7,16 +7,13 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use infraql::commands::{self, Reply, Settings};
+use infraql::commands::{self, MAX_READ_DEPTH, Reply, Settings};
 use infraql::format::Format;
 use infraql::render;
 use infraql::script::{self, Piece};
 use infraql::session::{Outcome, Session};
 
 use crate::Stop;
-
-/// How deeply `.read` may nest (a script reading itself stops here).
-const MAX_READ_DEPTH: usize = 16;
 
 /// Whether a script asked to stop (`.quit`).
 pub enum Flow {
@@ -49,7 +46,7 @@ pub fn run_source(
                     return Err(Stop::Failed(failure.render(color)));
                 }
                 if settings.timer {
-                    eprintln!("time: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+                    eprintln!("time: {}", commands::wall_time(started.elapsed()));
                 }
             }
             Piece::Command { line, text } => match commands::run(session, settings, &text) {

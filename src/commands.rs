@@ -106,6 +106,19 @@ pub const MODES: &[Format] = &[
     Format::Markdown,
 ];
 
+/// How deeply `.read` may nest (a script reading itself stops here).
+pub const MAX_READ_DEPTH: usize = 16;
+
+/// A query's wall time as `.timer` shows it: "12.3 ms", "1.24 s".
+pub fn wall_time(elapsed: std::time::Duration) -> String {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    if ms < 1000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
 /// Whether a line of input is a dot-command rather than a query.
 pub fn is_command(line: &str) -> bool {
     line.trim_start().starts_with('.')

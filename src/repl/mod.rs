@@ -17,7 +17,6 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 use rustyline::Editor;
 use rustyline::config::{CompletionType, Config};
@@ -142,8 +141,11 @@ impl Shell<'_> {
                 Flow::Stop
             }
             Reply::Quit => Flow::Quit,
-            Reply::Run { .. } if depth >= MAX_READ_DEPTH => {
-                eprintln!("error: {place}`.read` nested more than {MAX_READ_DEPTH} deep");
+            Reply::Run { .. } if depth >= commands::MAX_READ_DEPTH => {
+                eprintln!(
+                    "error: {place}`.read` nested more than {} deep",
+                    commands::MAX_READ_DEPTH
+                );
                 Flow::Stop
             }
             Reply::Run { name, text } => {
@@ -177,7 +179,7 @@ impl Shell<'_> {
                 }
                 None => {
                     if settings.timer {
-                        println!("time: {}", duration(elapsed));
+                        println!("time: {}", commands::wall_time(elapsed));
                     }
                     Flow::Go
                 }
@@ -196,25 +198,12 @@ impl Shell<'_> {
     }
 }
 
-/// How deeply `.read` may nest (a script reading itself stops here).
-const MAX_READ_DEPTH: usize = 16;
-
 fn save_history(editor: &mut Editor<helper::ReplHelper, DefaultHistory>, path: &PathBuf) {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
     if let Err(e) = editor.save_history(path) {
         eprintln!("warning: cannot save history to {}: {e}", path.display());
-    }
-}
-
-/// "12.3 ms", "1.24 s".
-fn duration(elapsed: Duration) -> String {
-    let ms = elapsed.as_secs_f64() * 1000.0;
-    if ms < 1000.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.2} s", ms / 1000.0)
     }
 }
 
