@@ -120,6 +120,8 @@ pub fn expr(e: &Expr) -> String {
             format!("{}({})", functions::scalar_name(*function), args(items))
         }
         Expr::Aggregate(aggregate, items) => format!("{}({})", aggregate.name(), args(items)),
+        // Checking for overflow changes no answer, so it is not shown.
+        Expr::Checked { expr: inner, .. } => expr(inner),
         Expr::If(c, a, b) => format!("if({}, {}, {})", expr(c), expr(a), expr(b)),
         Expr::InList {
             expr: inner,

@@ -182,6 +182,16 @@ pub enum Expr {
         expr: Box<Expr>,
         negated: bool,
     },
+    /// Integer arithmetic that must not wrap: `expr` is an int-typed
+    /// `Binary` (add, subtract, multiply, remainder), `Unary` negation,
+    /// `abs`, `sum` or `cumsum` (also as windows), computed so that a
+    /// result outside the 64-bit range stops the query with an overflow
+    /// error naming `text`, the expression as written. Its operands are
+    /// checked on their own.
+    Checked {
+        expr: Box<Expr>,
+        text: String,
+    },
     /// A window: `function(args)` over the rows of each partition (all
     /// rows when `partition` is empty), in the order the rows arrive, which
     /// is the order of `order` when that is known.
@@ -205,6 +215,58 @@ pub enum WindowKind {
 
 impl Plan {
     /// The plans this one reads from, in order (none for a table or file).
+    /// The expressions of this node alone (not of its inputs).
+    pub fn expressions(&self) -> Vec<&Expr> {
+        match self {
+            Plan::Table { .. }
+            | Plan::File { .. }
+            | Plan::Limit { .. }
+            | Plan::Distinct { .. }
+            | Plan::Join { .. }
+            | Plan::Union { .. } => Vec::new(),
+            Plan::Filter { predicate, .. } => vec![predicate],
+            Plan::Select { columns, .. } | Plan::Derive { columns, .. } => {
+                columns.iter().map(|(_, e)| e).collect()
+            }
+            Plan::Sort { keys, ties, .. } => keys.iter().chain(ties).map(|k| &k.expr).collect(),
+            Plan::Aggregate {
+                keys, aggregates, ..
+            } => keys.iter().chain(aggregates).map(|(_, e)| e).collect(),
+        }
+    }
+
+    /// The text of every overflow-checked expression in the plan and its
+    /// inputs, in plan order, each once.
+    pub fn checked_texts(&self) -> Vec<String> {
+        fn walk_expr(e: &Expr, out: &mut Vec<String>) {
+            if let Expr::Checked { text, .. } = e
+                && !out.contains(text)
+            {
+                out.push(text.clone());
+            }
+            e.children().into_iter().for_each(|c| walk_expr(c, out));
+        }
+        fn walk(plan: &Plan, out: &mut Vec<String>) {
+            plan.inputs().into_iter().for_each(|p| walk(p, out));
+            plan.expressions()
+                .into_iter()
+                .for_each(|e| walk_expr(e, out));
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
+    /// How many plan nodes deep this plan is (a table alone: 1).
+    pub fn depth(&self) -> usize {
+        1 + self
+            .inputs()
+            .into_iter()
+            .map(Plan::depth)
+            .max()
+            .unwrap_or(0)
+    }
+
     pub fn inputs(&self) -> Vec<&Plan> {
         match self {
             Plan::Table { .. } | Plan::File { .. } => Vec::new(),
@@ -223,6 +285,41 @@ impl Plan {
 impl Expr {
     pub fn column(name: impl Into<String>) -> Expr {
         Expr::Column(name.into())
+    }
+
+    /// The expressions this one is computed from (its operands; for a
+    /// window also its partition and order keys).
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Column(_) | Expr::Literal(_) => Vec::new(),
+            Expr::Cast(e, _)
+            | Expr::Unary(_, e)
+            | Expr::InList { expr: e, .. }
+            | Expr::IsNull { expr: e, .. }
+            | Expr::Checked { expr: e, .. } => vec![e],
+            Expr::Binary(_, a, b) | Expr::StringTest(_, a, b) => vec![a, b],
+            Expr::If(a, b, c) => vec![a, b, c],
+            Expr::Function(_, args) | Expr::Aggregate(_, args) => args.iter().collect(),
+            Expr::Window {
+                args,
+                partition,
+                order,
+                ..
+            } => args
+                .iter()
+                .chain(partition)
+                .chain(order.iter().map(|k| &k.expr))
+                .collect(),
+        }
+    }
+
+    /// Whether the value is the same on every row and needs no row to be
+    /// computed: no column, aggregate or window anywhere in it.
+    pub fn is_constant(&self) -> bool {
+        match self {
+            Expr::Column(_) | Expr::Aggregate(..) | Expr::Window { .. } => false,
+            other => other.children().into_iter().all(Expr::is_constant),
+        }
     }
 
     pub fn cast(self, ty: Type) -> Expr {

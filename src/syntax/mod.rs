@@ -10,6 +10,7 @@ pub mod ast;
 mod error;
 mod layout;
 pub mod lexeme;
+pub mod limits;
 pub mod parser;
 pub mod print;
 
@@ -27,7 +28,10 @@ const PARSER_STACK: usize = 32 << 20;
 pub fn parse(text: &str) -> Result<ast::Script, Diagnostic> {
     let parse_here = || {
         let marked = layout::mark_statement_ends(text);
-        parser::complete(&marked, parser::script).map_err(|e| e.to_diagnostic(text))
+        let script =
+            parser::complete(&marked, parser::script).map_err(|e| e.to_diagnostic(text))?;
+        limits::check(&script)?;
+        Ok(script)
     };
     std::thread::scope(|scope| {
         let spawned = std::thread::Builder::new()

@@ -44,6 +44,32 @@ pub fn describe(error: &PolarsError) -> String {
     }
 }
 
+/// Whether `error` is checked integer arithmetic whose result did not fit
+/// in 64 bits (it is computed in 128 bits and narrowed strictly).
+pub fn is_overflow(error: &PolarsError) -> bool {
+    error
+        .to_string()
+        .contains("conversion from `i128` to `i64` failed")
+}
+
+/// The message for an overflow in one of `texts`, the checked expressions
+/// of the query as written.
+pub fn overflow(texts: &[String]) -> String {
+    let what = match texts {
+        [one] => format!(" in `{one}`"),
+        [] => String::new(),
+        several => format!(
+            " in one of {}",
+            several
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    format!("integer overflow{what}: a result does not fit in a 64-bit integer")
+}
+
 /// The first meaningful line of a Polars message.
 fn first_line(message: &str) -> String {
     message

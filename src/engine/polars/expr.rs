@@ -23,10 +23,11 @@ pub fn lower(expr: &Expr) -> pl::Expr {
         Expr::Binary(op, left, right) => binary(*op, lower(left), lower(right)),
         Expr::StringTest(test, text, pattern) => string_test(*test, lower(text), pattern),
         Expr::Function(function, args) => function_call(*function, args),
-        Expr::Aggregate(aggregate, args) => aggregate_call(*aggregate, args),
+        Expr::Aggregate(aggregate, args) => aggregate_call(*aggregate, args, lower_first(args)),
         Expr::If(condition, then, otherwise) => when(lower(condition))
-            .then(lower(then))
-            .otherwise(lower(otherwise)),
+            .then(lower_typed(then))
+            .otherwise(lower_typed(otherwise)),
+        Expr::Checked { expr, .. } => checked(expr),
         Expr::InList {
             expr,
             values,
@@ -40,7 +41,7 @@ pub fn lower(expr: &Expr) -> pl::Expr {
             args,
             partition,
             order,
-        } => window(*function, args, partition, order),
+        } => window(*function, args, lower_first(args), partition, order),
         Expr::IsNull { expr, negated } => {
             if *negated {
                 lower(expr).is_not_null()
@@ -49,6 +50,56 @@ pub fn lower(expr: &Expr) -> pl::Expr {
             }
         }
     }
+}
+
+/// Like [`lower`], but an integer constant is a 64-bit integer from the
+/// start. Polars gives a bare integer constant the narrowest type it fits
+/// and widens it where it meets a column; where it meets only other
+/// constants (`coalesce(1, 10B)`), mixed widths are not always reconciled.
+fn lower_typed(expr: &Expr) -> pl::Expr {
+    match expr {
+        Expr::Literal(Value::Int(n)) => typed_int(*n),
+        other => lower(other),
+    }
+}
+
+/// A 64-bit (or 128-bit) integer constant, typed as such.
+fn typed_int(n: i64) -> pl::Expr {
+    lit(pl::Scalar::new(DataType::Int64, pl::AnyValue::Int64(n)))
+}
+
+/// The first argument of a call, lowered (null when there is none).
+fn lower_first(args: &[Expr]) -> pl::Expr {
+    args.first().map(lower).unwrap_or_else(|| lit(NULL))
+}
+
+/// Integer arithmetic computed in 128 bits, then narrowed to 64 strictly:
+/// a result that does not fit fails the query instead of wrapping (see
+/// `errors::is_overflow`).
+fn checked(inner: &Expr) -> pl::Expr {
+    let wide = |e: &Expr| lower_typed(e).cast(DataType::Int128);
+    let computed = match inner {
+        Expr::Binary(op, l, r) => binary(*op, wide(l), wide(r)),
+        Expr::Unary(UnaryOp::Neg, x) => typed_int(0).cast(DataType::Int128) - wide(x),
+        Expr::Function(Function::Abs, args) => args.first().map_or(lit(NULL), wide).abs(),
+        Expr::Aggregate(aggregate, args) => {
+            aggregate_call(*aggregate, args, args.first().map_or(lit(NULL), wide))
+        }
+        Expr::Window {
+            function,
+            args,
+            partition,
+            order,
+        } => window(
+            *function,
+            args,
+            args.first().map_or(lit(NULL), wide),
+            partition,
+            order,
+        ),
+        other => return lower(other),
+    };
+    computed.strict_cast(DataType::Int64)
 }
 
 fn literal(value: &Value) -> pl::Expr {
@@ -72,7 +123,14 @@ fn row_number() -> pl::Expr {
     int_range(lit(0i64), len(), 1, DataType::Int64) + lit(1i64)
 }
 
-fn window(function: WindowKind, args: &[Expr], partition: &[Expr], order: &[SortKey]) -> pl::Expr {
+/// A window; `x` is its first argument, lowered.
+fn window(
+    function: WindowKind,
+    args: &[Expr],
+    x: pl::Expr,
+    partition: &[Expr],
+    order: &[SortKey],
+) -> pl::Expr {
     let partition: Vec<pl::Expr> = partition.iter().map(lower).collect();
     let over = |e: pl::Expr| {
         if partition.is_empty() {
@@ -82,12 +140,9 @@ fn window(function: WindowKind, args: &[Expr], partition: &[Expr], order: &[Sort
         e.clone().over(&partition).unwrap_or(e)
     };
     match function {
-        WindowKind::Aggregate(aggregate) => over(aggregate_call(aggregate, args)),
+        WindowKind::Aggregate(aggregate) => over(aggregate_call(aggregate, args, x)),
         WindowKind::Position(WindowFunction::RowNumber) => over(row_number()),
-        WindowKind::Position(WindowFunction::CumSum) => {
-            let x = args.first().map(lower).unwrap_or_else(|| lit(NULL));
-            over(x.cum_sum(false))
-        }
+        WindowKind::Position(WindowFunction::CumSum) => over(x.cum_sum(false)),
         WindowKind::Position(WindowFunction::Rank) => {
             // Rows arrive sorted by `order`, so a row's rank is the row
             // number of the first row of its run of equal keys: mark where
@@ -106,9 +161,40 @@ fn window(function: WindowKind, args: &[Expr], partition: &[Expr], order: &[Sort
     }
 }
 
-/// The values of an `in [...]` list as one Series of their common type.
+/// The values of an `in [...]` list as one Series of their common type
+/// (resolution leaves no nulls in the list and gives the values one type).
 fn list_series(values: &[Value]) -> Series {
     let name = "values".into();
+    let micros = |v: &Value| match v {
+        Value::Datetime(t) => Some(t.and_utc().timestamp_micros()),
+        Value::Duration(d) => Some(*d),
+        _ => None,
+    };
+    match values.first() {
+        Some(Value::Date(_)) => {
+            let days: Vec<Option<i32>> = values
+                .iter()
+                .map(|v| match v {
+                    Value::Date(d) => {
+                        i32::try_from(d.signed_duration_since(NaiveDate::default()).num_days()).ok()
+                    }
+                    _ => None,
+                })
+                .collect();
+            let series = Series::new(name, days);
+            return series.cast(&DataType::Date).unwrap_or(series);
+        }
+        Some(v @ (Value::Datetime(_) | Value::Duration(_))) => {
+            let ty = if matches!(v, Value::Datetime(_)) {
+                Type::Datetime
+            } else {
+                Type::Duration
+            };
+            let series = Series::new(name, values.iter().map(micros).collect::<Vec<_>>());
+            return series.cast(&to_dtype(ty)).unwrap_or(series);
+        }
+        _ => {}
+    }
     if values.iter().any(|v| matches!(v, Value::Float(_))) {
         let floats: Vec<Option<f64>> = values
             .iter()
@@ -216,7 +302,7 @@ pub fn like_to_regex(pattern: &str) -> String {
 }
 
 fn function_call(function: Function, args: &[Expr]) -> pl::Expr {
-    let mut lowered: Vec<pl::Expr> = args.iter().map(lower).collect();
+    let mut lowered: Vec<pl::Expr> = args.iter().map(lower_typed).collect();
     let arg = |i: usize| lowered.get(i).cloned().unwrap_or_else(|| lit(NULL));
     match function {
         Function::Lower => arg(0).str().to_lowercase(),
@@ -291,8 +377,8 @@ fn function_call(function: Function, args: &[Expr]) -> pl::Expr {
     }
 }
 
-fn aggregate_call(aggregate: Aggregate, args: &[Expr]) -> pl::Expr {
-    let x = args.first().map(lower).unwrap_or_else(|| lit(NULL));
+/// An aggregate; `x` is its first argument, lowered.
+fn aggregate_call(aggregate: Aggregate, args: &[Expr], x: pl::Expr) -> pl::Expr {
     match aggregate {
         Aggregate::CountRows => len().cast(DataType::Int64),
         Aggregate::Count => x.count().cast(DataType::Int64),

@@ -1,7 +1,7 @@
 //! Logical plans to Polars lazy frames.
 
 use ::polars::prelude::{
-    self as pl, JoinArgs, JoinCoalesce, JoinType, LazyFrame, MaintainOrderJoin,
+    self as pl, IntoLazy, JoinArgs, JoinCoalesce, JoinType, LazyFrame, MaintainOrderJoin,
     SortMultipleOptions, UnionArgs, UniqueKeepStrategy, concat_lf_diagonal,
 };
 
@@ -18,13 +18,33 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
             .table(name)
             .ok_or_else(|| format!("table `{name}` is not loaded"))?,
         Plan::File { path } => sources.scan(path)?,
+        Plan::Filter { input, predicate } if predicate.is_constant() => {
+            // Polars loses the row count of a filter that reads no column
+            // once the columns after it are pruned (`where "a" == "a" |
+            // count` gave 0): decide such a filter here, once.
+            let input = lower(input, sources)?;
+            if holds(predicate)? {
+                input
+            } else {
+                input.limit(0)
+            }
+        }
         Plan::Filter { input, predicate } => lower(input, sources)?.filter(lower_expr(predicate)),
         Plan::Select { input, columns } => {
             let exprs: Vec<pl::Expr> = columns
                 .iter()
                 .map(|(name, e)| lower_expr(e).alias(name.as_str()))
                 .collect();
-            lower(input, sources)?.select(exprs)
+            let input = lower(input, sources)?;
+            if columns.iter().all(|(_, e)| e.is_constant()) {
+                // A select of constants gives one row per input row, as any
+                // select does; Polars would give a single row.
+                let names: Vec<pl::Expr> =
+                    columns.iter().map(|(n, _)| pl::col(n.as_str())).collect();
+                input.with_columns(exprs).select(names)
+            } else {
+                input.select(exprs)
+            }
         }
         Plan::Derive { input, columns } => {
             let exprs: Vec<pl::Expr> = columns
@@ -43,6 +63,7 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
             lower(input, sources)?.sort_by_exprs(exprs, options)
         }
         Plan::Limit { input, count } => {
+            // Polars counts rows in 32 bits (as many as a frame can hold).
             let n = u32::try_from(*count).unwrap_or(u32::MAX);
             lower(input, sources)?.limit(n)
         }
@@ -133,4 +154,18 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
             concat_lf_diagonal(frames, args).map_err(|e| e.to_string())?
         }
     })
+}
+
+/// Whether a constant predicate holds: true (false and null do not).
+fn holds(predicate: &crate::plan::logical::Expr) -> Result<bool, LowerError> {
+    let one_row = pl::DataFrame::new(1, Vec::new()).map_err(|e| super::errors::describe(&e))?;
+    let value = one_row
+        .lazy()
+        .select([lower_expr(predicate).alias("holds")])
+        .collect()
+        .map_err(|e| super::errors::describe(&e))?;
+    let column = value
+        .column("holds")
+        .map_err(|e| super::errors::describe(&e))?;
+    Ok(matches!(column.get(0), Ok(pl::AnyValue::Boolean(true))))
 }

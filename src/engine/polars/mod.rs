@@ -165,6 +165,9 @@ impl Engine {
     }
 
     fn explain_failure(&self, plan: &Plan, error: &::polars::prelude::PolarsError) -> String {
+        if errors::is_overflow(error) {
+            return errors::overflow(&plan.checked_texts());
+        }
         let mut paths = Vec::new();
         self.file_sources(plan, &mut paths);
         for path in paths {

@@ -35,7 +35,32 @@ impl Resolver<'_> {
     }
 
     /// A call; `over` holds the partition keys when the call is a window.
+    /// Integer sums and `abs` are computed without wrapping.
     pub(super) fn call(
+        &mut self,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        over: Option<&[ast::Expr]>,
+        ctx: Ctx,
+    ) -> Result<Typed, Reported> {
+        let (expr, ty) = self.plain_call(name, args, span, over, ctx)?;
+        let may_overflow = match &expr {
+            Expr::Aggregate(Aggregate::Sum, _) | Expr::Function(Function::Abs, _) => true,
+            Expr::Window { function, .. } => matches!(
+                function,
+                WindowKind::Aggregate(Aggregate::Sum)
+                    | WindowKind::Position(WindowFunction::CumSum)
+            ),
+            _ => false,
+        };
+        if may_overflow && ty == Type::Int {
+            return Ok((self.checked(expr, span), ty));
+        }
+        Ok((expr, ty))
+    }
+
+    fn plain_call(
         &mut self,
         name: &ast::Ident,
         args: &[ast::Expr],
@@ -415,7 +440,7 @@ impl Resolver<'_> {
             ));
         };
         let expr = Expr::If(
-            Box::new(c),
+            Box::new(super::expr::as_bool(c, ct)),
             Box::new(cast_to(a, at, ty)),
             Box::new(cast_to(b, bt, ty)),
         );

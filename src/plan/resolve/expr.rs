@@ -69,11 +69,6 @@ pub fn unify(a: Type, b: Type) -> Option<Type> {
     }
 }
 
-/// Whether values of these types can be compared with each other.
-pub fn comparable(a: Type, b: Type) -> bool {
-    unify(a, b).is_some()
-}
-
 /// `expr` as a value of type `to` (no cast when it already is one).
 pub fn cast_to(expr: Expr, from: Type, to: Type) -> Expr {
     if from == to || from == Type::Null {
@@ -106,7 +101,10 @@ impl Resolver<'_> {
                 let ty = value.ty();
                 Ok((Expr::Literal(value), ty))
             }
-            ExprKind::Unary(op, inner) => self.unary(*op, inner, ctx),
+            ExprKind::Unary(op, inner) => self.unary(*op, inner, ctx, e.span),
+            ExprKind::Binary(op @ (ast::BinaryOp::And | ast::BinaryOp::Or), ..) => {
+                self.logic_chain(*op, e, ctx)
+            }
             ExprKind::Binary(op, left, right) => {
                 let l = self.expr_in(left, ctx);
                 let r = self.expr_in(right, ctx);
@@ -167,10 +165,24 @@ impl Resolver<'_> {
         Ok((Expr::column(name), column.ty))
     }
 
-    fn unary(&mut self, op: ast::UnaryOp, inner: &ast::Expr, ctx: Ctx) -> Result<Typed, Reported> {
+    fn unary(
+        &mut self,
+        op: ast::UnaryOp,
+        inner: &ast::Expr,
+        ctx: Ctx,
+        span: Span,
+    ) -> Result<Typed, Reported> {
         let (expr, ty) = self.expr_in(inner, ctx)?;
         let a = ty.with_article();
         match op {
+            ast::UnaryOp::Neg if matches!(ty, Type::Int | Type::Null) => {
+                if let Expr::Literal(Value::Int(n)) = expr {
+                    let folded = n.checked_neg().ok_or_else(|| self.overflow(span))?;
+                    return Ok((Expr::Literal(Value::Int(folded)), Type::Int));
+                }
+                let negated = Expr::Unary(UnaryOp::Neg, Box::new(expr));
+                Ok((self.checked(negated, span), Type::Int))
+            }
             ast::UnaryOp::Neg if ty.is_numeric() || ty == Type::Duration => {
                 Ok((Expr::Unary(UnaryOp::Neg, Box::new(expr)), ty))
             }
@@ -178,9 +190,10 @@ impl Resolver<'_> {
                 Diagnostic::at(format!("cannot negate {a}"), inner.span)
                     .with_label(format!("this is {a}, not a number")),
             )),
-            ast::UnaryOp::Not if matches!(ty, Type::Bool | Type::Null) => {
-                Ok((Expr::Unary(UnaryOp::Not, Box::new(expr)), Type::Bool))
-            }
+            ast::UnaryOp::Not if matches!(ty, Type::Bool | Type::Null) => Ok((
+                Expr::Unary(UnaryOp::Not, Box::new(as_bool(expr, ty))),
+                Type::Bool,
+            )),
             ast::UnaryOp::Not => Err(self.report(
                 Diagnostic::at(
                     format!("`not` needs a true/false value, found {a}"),
@@ -191,6 +204,9 @@ impl Resolver<'_> {
         }
     }
 
+    /// `x [not] in [a, b, …]`. An empty list holds nothing (`in` is false
+    /// on every row, `not in` true). A null in the list makes a miss
+    /// unknown, as `x == a or x == null` is: null instead of false.
     fn in_list(
         &mut self,
         expr: &ast::Expr,
@@ -200,6 +216,8 @@ impl Resolver<'_> {
     ) -> Result<Typed, Reported> {
         let (inner, ty) = self.expr_in(expr, ctx)?;
         let mut values = Vec::with_capacity(list.len());
+        let mut holds_null = false;
+        let mut common = ty;
         for item in list {
             let ExprKind::Literal(literal) = &item.kind else {
                 return Err(self.report(
@@ -209,7 +227,7 @@ impl Resolver<'_> {
             };
             let value = literal_value(literal);
             let vt = value.ty();
-            if !comparable(ty, vt) {
+            let Some(unified) = unify(common, vt) else {
                 return Err(self.report(
                     Diagnostic::at(
                         format!(
@@ -226,15 +244,54 @@ impl Resolver<'_> {
                         ty.with_article()
                     )),
                 ));
+            };
+            common = unified;
+            if value == Value::Null {
+                holds_null = true;
+            } else {
+                values.push(value);
             }
-            values.push(value);
         }
-        let expr = Expr::InList {
-            expr: Box::new(inner),
+        if values.is_empty() {
+            let answer = if holds_null {
+                Expr::Literal(Value::Null).cast(Type::Bool)
+            } else {
+                Expr::Literal(Value::Bool(negated))
+            };
+            return Ok((answer, Type::Bool));
+        }
+        // Values and the tested expression meet in one type (an int column
+        // in a list with a float, a date in a list with a datetime).
+        let values = values
+            .into_iter()
+            .map(|v| match (common, v) {
+                (Type::Float, Value::Int(n)) => Value::Float(n as f64),
+                (Type::Datetime, Value::Date(d)) => {
+                    d.and_hms_opt(0, 0, 0).map_or(Value::Null, Value::Datetime)
+                }
+                (_, v) => v,
+            })
+            .collect();
+        let test = Expr::InList {
+            expr: Box::new(cast_to(inner, ty, common)),
             values,
             negated,
         };
-        Ok((expr, Type::Bool))
+        if !holds_null {
+            return Ok((test, Type::Bool));
+        }
+        // Found (not found, for `not in`): the answer; otherwise unknown.
+        let known = Expr::Literal(Value::Bool(!negated));
+        let unknown = Expr::Literal(Value::Null).cast(Type::Bool);
+        let found = if negated {
+            Expr::Unary(UnaryOp::Not, Box::new(test))
+        } else {
+            test
+        };
+        Ok((
+            Expr::If(Box::new(found), Box::new(known), Box::new(unknown)),
+            Type::Bool,
+        ))
     }
 
     fn case(
@@ -248,7 +305,7 @@ impl Resolver<'_> {
         let mut failed = false;
         for (condition, value) in branches {
             match self.expr_in(condition, ctx) {
-                Ok((c, Type::Bool | Type::Null)) => conditions.push(c),
+                Ok((c, t @ (Type::Bool | Type::Null))) => conditions.push(as_bool(c, t)),
                 Ok((_, ty)) => {
                     self.errors.push(wrong_type(
                         "a `when` needs a true/false condition",
@@ -317,7 +374,25 @@ impl Resolver<'_> {
     ) -> Result<Typed, Reported> {
         use ast::BinaryOp as B;
         match op {
-            B::And | B::Or => self.logic(op, l, r, left, right),
+            // Chains of `and`/`or` are resolved whole (`logic_chain`); a
+            // pair is the chain of two.
+            B::And | B::Or => {
+                let symbol = op.symbol();
+                let mut operands = Vec::with_capacity(2);
+                for (side, (expr, ty)) in [(left, l), (right, r)] {
+                    if !matches!(ty, Type::Bool | Type::Null) {
+                        let needs = format!("`{symbol}` needs true/false values");
+                        return Err(self.report(wrong_type(&needs, ty, side.span)));
+                    }
+                    operands.push(as_bool(expr, ty));
+                }
+                let op = if op == B::And {
+                    BinaryOp::And
+                } else {
+                    BinaryOp::Or
+                };
+                Ok((balanced(op, operands), Type::Bool))
+            }
             B::Add | B::Sub | B::Mul | B::Div | B::Rem => {
                 self.arithmetic(op, l, r, left, right, span)
             }
@@ -330,27 +405,61 @@ impl Resolver<'_> {
         }
     }
 
-    fn logic(
+    /// `a and b and c …` (or `or`): every term resolved, then planned as a
+    /// balanced tree, so a long chain stays shallow for every later stage.
+    fn logic_chain(
         &mut self,
         op: ast::BinaryOp,
-        (le, lt): Typed,
-        (re, rt): Typed,
-        left: &ast::Expr,
-        right: &ast::Expr,
+        chain: &ast::Expr,
+        ctx: Ctx,
     ) -> Result<Typed, Reported> {
+        let terms = crate::syntax::limits::chain(chain, op);
+        let mut resolved = Vec::with_capacity(terms.len());
+        let mut failed = false;
+        for term in &terms {
+            match self.expr_in(term, ctx) {
+                Ok(typed) => resolved.push(typed),
+                Err(Reported) => failed = true,
+            }
+        }
+        if failed {
+            return Err(Reported);
+        }
         let symbol = op.symbol();
-        for (side, ty) in [(left, lt), (right, rt)] {
+        let mut operands = Vec::with_capacity(resolved.len());
+        for (term, (expr, ty)) in terms.iter().zip(resolved) {
             if !matches!(ty, Type::Bool | Type::Null) {
                 let needs = format!("`{symbol}` needs true/false values");
-                return Err(self.report(wrong_type(&needs, ty, side.span)));
+                return Err(self.report(wrong_type(&needs, ty, term.span)));
             }
+            operands.push(as_bool(expr, ty));
         }
         let op = if op == ast::BinaryOp::And {
             BinaryOp::And
         } else {
             BinaryOp::Or
         };
-        Ok((Expr::Binary(op, Box::new(le), Box::new(re)), Type::Bool))
+        Ok((balanced(op, operands), Type::Bool))
+    }
+
+    /// `expr`, int arithmetic at `span`, computed without wrapping.
+    pub(super) fn checked(&self, expr: Expr, span: Span) -> Expr {
+        let text = self.text.get(span.start..span.end).unwrap_or("").trim();
+        Expr::Checked {
+            expr: Box::new(expr),
+            text: text.to_owned(),
+        }
+    }
+
+    /// "integer overflow" at `span`, for arithmetic on constants.
+    pub(super) fn overflow(&mut self, span: Span) -> Reported {
+        self.report(
+            Diagnostic::at("integer overflow", span)
+                .with_label("the result does not fit in a 64-bit integer")
+                .with_help(
+                    "integers range from -9223372036854775808 to 9223372036854775807; write a float (e.g. 1.0 * x) for larger values",
+                ),
+        )
     }
 
     fn arithmetic(
@@ -370,13 +479,19 @@ impl Resolver<'_> {
         let as_datetime = |e: Expr, t: Type| if t == Date { e.cast(Datetime) } else { e };
         let timeish = |t: Type| matches!(t, Date | Datetime);
         let typed = match (op, lt, rt) {
+            (B::Add | B::Sub | B::Mul | B::Rem, _, _) if lt == Float || rt == Float => {
+                Some((binary(plan_arithmetic(op), le, re), Float))
+            }
             (B::Add | B::Sub | B::Mul | B::Rem, _, _) if numeric(lt) && numeric(rt) => {
-                let ty = if lt == Float || rt == Float {
-                    Float
-                } else {
-                    Int
-                };
-                Some((binary(plan_arithmetic(op), le, re), ty))
+                if let (Expr::Literal(Value::Int(a)), Expr::Literal(Value::Int(b))) = (&le, &re) {
+                    return match fold_int(op, *a, *b) {
+                        Folded::Value(n) => Ok((Expr::Literal(Value::Int(n)), Int)),
+                        Folded::Null => Ok((Expr::Literal(Value::Null), Int)),
+                        Folded::Overflow => Err(self.overflow(span)),
+                    };
+                }
+                let computed = binary(plan_arithmetic(op), le, re);
+                Some((self.checked(computed, span), Int))
             }
             (B::Div, _, _) if numeric(lt) && numeric(rt) => {
                 Some((binary(BinaryOp::Div, le.cast(Float), re.cast(Float)), Float))
@@ -679,6 +794,52 @@ fn literal_micros(expr: &Expr) -> Option<i64> {
         },
         _ => None,
     }
+}
+
+/// What integer arithmetic on two constants gives.
+enum Folded {
+    Value(i64),
+    /// A remainder by zero, null as in SQL engines.
+    Null,
+    Overflow,
+}
+
+fn fold_int(op: ast::BinaryOp, a: i64, b: i64) -> Folded {
+    let result = match op {
+        ast::BinaryOp::Add => a.checked_add(b),
+        ast::BinaryOp::Sub => a.checked_sub(b),
+        ast::BinaryOp::Mul => a.checked_mul(b),
+        _ if b == 0 => return Folded::Null,
+        // The remainder by -1 is 0, also of the smallest integer.
+        _ if b == -1 => Some(0),
+        _ => a.checked_rem(b),
+    };
+    result.map_or(Folded::Overflow, Folded::Value)
+}
+
+/// A null where a true/false value is wanted is a null bool.
+pub fn as_bool(expr: Expr, ty: Type) -> Expr {
+    if ty == Type::Null {
+        expr.cast(Type::Bool)
+    } else {
+        expr
+    }
+}
+
+/// `op` over `terms` as a balanced tree (`op` is `and` or `or`, so the
+/// grouping does not change the answer).
+fn balanced(op: BinaryOp, mut terms: Vec<Expr>) -> Expr {
+    if terms.len() <= 1 {
+        return terms
+            .pop()
+            .unwrap_or(Expr::Literal(Value::Bool(op == BinaryOp::And)));
+    }
+    let right = terms.split_off(terms.len() / 2);
+    Expr::Binary(
+        op,
+        Box::new(balanced(op, terms)),
+        Box::new(balanced(op, right)),
+    )
 }
 
 fn plan_arithmetic(op: ast::BinaryOp) -> BinaryOp {

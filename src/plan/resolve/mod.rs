@@ -358,6 +358,7 @@ impl Resolver<'_> {
                     );
                     return Err(Reported);
                 }
+                let predicate = expr::as_bool(predicate, ty);
                 let predicate = match input.as_ref() {
                     Plan::Derive { columns, .. } => expr::compare_derived_times(predicate, columns),
                     _ => predicate,
@@ -995,15 +996,12 @@ fn uses_position(expr: &Expr) -> bool {
             function: WindowKind::Position(_),
             ..
         } => true,
+        // The order keys of a window say how it is computed, not what it
+        // depends on.
         Expr::Window {
             args, partition, ..
         } => args.iter().chain(partition).any(uses_position),
-        Expr::Column(_) | Expr::Literal(_) => false,
-        Expr::Cast(e, _) | Expr::Unary(_, e) => uses_position(e),
-        Expr::InList { expr, .. } | Expr::IsNull { expr, .. } => uses_position(expr),
-        Expr::Binary(_, a, b) | Expr::StringTest(_, a, b) => uses_position(a) || uses_position(b),
-        Expr::If(a, b, c) => uses_position(a) || uses_position(b) || uses_position(c),
-        Expr::Function(_, args) | Expr::Aggregate(_, args) => args.iter().any(uses_position),
+        other => other.children().into_iter().any(uses_position),
     }
 }
 
@@ -1011,32 +1009,10 @@ fn uses_position(expr: &Expr) -> bool {
 fn columns_read(expr: &Expr, out: &mut Vec<String>) {
     match expr {
         Expr::Column(c) => out.push(c.clone()),
-        Expr::Literal(_) => {}
-        Expr::Cast(e, _) | Expr::Unary(_, e) => columns_read(e, out),
-        Expr::InList { expr, .. } | Expr::IsNull { expr, .. } => columns_read(expr, out),
-        Expr::Binary(_, a, b) | Expr::StringTest(_, a, b) => {
-            columns_read(a, out);
-            columns_read(b, out);
-        }
-        Expr::If(a, b, c) => {
-            columns_read(a, out);
-            columns_read(b, out);
-            columns_read(c, out);
-        }
-        Expr::Function(_, args) | Expr::Aggregate(_, args) => {
-            args.iter().for_each(|a| columns_read(a, out));
-        }
-        Expr::Window {
-            args,
-            partition,
-            order,
-            ..
-        } => {
-            args.iter()
-                .chain(partition)
-                .for_each(|a| columns_read(a, out));
-            order.iter().for_each(|k| columns_read(&k.expr, out));
-        }
+        other => other
+            .children()
+            .into_iter()
+            .for_each(|e| columns_read(e, out)),
     }
 }
 
