@@ -53,6 +53,11 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 40)]
     pub max_rows: usize,
 
+    /// Stop a query that needs more memory than SIZE (4GB, 512MB, 50% of
+    /// the memory available, or none); the default is 80%.
+    #[arg(long, value_name = "SIZE", value_parser = infraql::engine::memory::parse_limit)]
+    pub memory_limit: Option<infraql::engine::memory::Limit>,
+
     /// Show large numbers as 1.2K, 58.3M, 1.4B in the table view.
     #[arg(long)]
     pub humanize: bool,

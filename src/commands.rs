@@ -82,6 +82,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".humanize on|off",
         "show large numbers as 1.2K, 58.3M, 1.4B",
     ),
+    (
+        ".memory [SIZE|none]",
+        "show or set the memory budget of a query (4GB, 512MB, 50%)",
+    ),
     (".read FILE", "run the queries and dot-commands in FILE"),
     (".load PATH as NAME", "read a file (or glob) as table NAME"),
     (
@@ -132,6 +136,25 @@ pub fn names() -> impl Iterator<Item = &'static str> {
         .chain([".exit"])
 }
 
+/// `.memory`: the budget in force, or a new one.
+fn memory_budget(rest: &str) -> Reply {
+    use crate::engine::memory;
+    let describe = || match memory::limit() {
+        Some(bytes) => format!("memory budget: {} per query\n", memory::describe(bytes)),
+        None => "memory budget: none\n".to_owned(),
+    };
+    if rest.is_empty() {
+        return Reply::Text(describe());
+    }
+    match memory::parse_limit(rest) {
+        Ok(limit) => {
+            memory::set_limit(limit);
+            Reply::Set(describe())
+        }
+        Err(message) => Reply::Error(format!("{message}; usage: .memory [SIZE|none]")),
+    }
+}
+
 pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply {
     let line = line.trim();
     let (command, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
@@ -162,6 +185,7 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
                 "`{rest}` is not a row count; usage: .maxrows N (N ≥ 1)"
             )),
         },
+        ".memory" => memory_budget(rest),
         ".read" => read(rest),
         ".load" => load(session, rest),
         ".explain" if rest.is_empty() => Reply::Error("usage: .explain QUERY".to_owned()),

@@ -22,10 +22,32 @@ use infraql::session::Session;
 use batch::Printer;
 use cli::{Cli, Command};
 
+/// Stack for the thread that parses, resolves and runs queries. The
+/// language's limits keep every tree small, but the stages walk them
+/// recursively, and unoptimised builds take much stack per level; the
+/// memory is reserved, not used, until touched.
+pub const QUERY_STACK: usize = 256 << 20;
+
+/// The most threads `POLARS_MAX_THREADS` may ask for.
+const MAX_ENGINE_THREADS: usize = 256;
+
 fn main() -> ExitCode {
     quiet_panics();
+    sane_engine_threads();
     let cli = Cli::parse();
-    match run(cli) {
+    let worker = std::thread::Builder::new()
+        .name("infraql".to_owned())
+        .stack_size(QUERY_STACK)
+        .spawn(move || run(cli));
+    let outcome = match worker {
+        Ok(handle) => handle.join().unwrap_or_else(|_| {
+            Err(Stop::Failed(
+                "error: infraql stopped on an internal error (reported above)".to_owned(),
+            ))
+        }),
+        Err(e) => Err(Stop::Failed(format!("error: cannot start: {e}"))),
+    };
+    match outcome {
         Ok(code) => code,
         Err(Stop::Usage(message)) => {
             eprintln!("error: {message}");
@@ -55,11 +77,36 @@ fn quiet_panics() {
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        if message.starts_with("not yet implemented") {
+        // The streaming engine's way of saying it lacks an operation, and
+        // the engine's way of unwinding a query that is being stopped:
+        // both are caught and answered.
+        if message.starts_with("not yet implemented") || message.starts_with("__POLARS_ABORT_") {
             return;
         }
         eprintln!("internal error: {message} — please report this with the query that caused it");
     }));
+}
+
+/// Polars sizes its thread pool from `POLARS_MAX_THREADS` when it first
+/// runs: 0 makes it panic and a huge number hangs creating threads. A value
+/// that is not a whole number from 1 to [`MAX_ENGINE_THREADS`] is dropped
+/// with a warning, so Polars uses one thread per core. Runs before any
+/// thread exists, so changing the environment is safe.
+fn sane_engine_threads() {
+    const NAME: &str = "POLARS_MAX_THREADS";
+    let Some(value) = std::env::var_os(NAME) else {
+        return;
+    };
+    let count = value.to_str().and_then(|v| v.trim().parse::<usize>().ok());
+    if count.is_some_and(|n| (1..=MAX_ENGINE_THREADS).contains(&n)) {
+        return;
+    }
+    eprintln!(
+        "warning: ignoring {NAME}={}: it must be a whole number from 1 to {MAX_ENGINE_THREADS}; using one thread per core",
+        value.to_string_lossy()
+    );
+    // SAFETY: called at the start of main, before any other thread runs.
+    unsafe { std::env::remove_var(NAME) };
 }
 
 /// Why the process ends early.
@@ -81,6 +128,9 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
         None => Engine::with_bundled_datasets(),
     }
     .map_err(|e| Stop::Failed(format!("error: {e}")))?;
+    if let Some(limit) = cli.memory_limit {
+        infraql::engine::memory::set_limit(limit);
+    }
     let mut session = Session::new(engine);
     session.set_now(cli.now);
     for (name, path) in &cli.tables {

@@ -63,6 +63,7 @@ pub fn run(
     let (name, text) = (name.to_owned(), text.to_owned());
     let spawned = std::thread::Builder::new()
         .name("infraql-query".to_owned())
+        .stack_size(crate::QUERY_STACK)
         .spawn(move || {
             let result = copy.run(&name, &text, |outcome| {
                 if worker_stop.load(Ordering::SeqCst) {

@@ -21,6 +21,7 @@ pub use errors::describe as describe_error;
 use sources::Sources;
 
 use crate::datasets;
+use crate::engine::memory;
 use crate::plan::logical::Plan;
 use crate::plan::resolve::Catalog;
 use crate::plan::schema::Schema;
@@ -36,6 +37,15 @@ pub fn enable_interrupts() {
     ::polars::error::abort::register_polars_abort_mechanism();
 }
 
+/// Asks the engine to stop every running query at its next batch. Polars'
+/// one way to abort a query from outside it, apart from SIGINT (which the
+/// shell keeps for Ctrl-C), is the abort it uses when spilling runs out of
+/// disk: it raises a flag the running query polls, then unwinds the
+/// calling thread, which this catches.
+fn stop_running_queries() {
+    let _ = std::panic::catch_unwind(|| ::polars::error::abort::polars_abort_ooc_out_of_disk());
+}
+
 /// Whether a panic is Polars' way of unwinding an interrupted query.
 fn is_abort(payload: &(dyn std::any::Any + Send)) -> bool {
     let text = payload
@@ -43,6 +53,15 @@ fn is_abort(payload: &(dyn std::any::Any + Send)) -> bool {
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
     text.is_some_and(|t| t.starts_with("__POLARS_ABORT_"))
+}
+
+/// A row count above which a `take` or `top` is not fused into the sort or
+/// scan below it (see [`Engine::lazy`]).
+const LARGE_LIMIT: u64 = 1 << 20;
+
+fn has_large_limit(plan: &Plan) -> bool {
+    matches!(plan, Plan::Limit { count, .. } if *count > LARGE_LIMIT)
+        || plan.inputs().into_iter().any(has_large_limit)
 }
 
 /// The tables of a session and the means to run plans over them.
@@ -124,7 +143,16 @@ impl Engine {
 
     /// The lazy frame computing `plan`.
     pub fn lazy(&self, plan: &Plan) -> Result<LazyFrame, String> {
-        lower::lower(plan, &self.sources)
+        let frame = lower::lower(plan, &self.sources)?;
+        // Polars sizes a sort that keeps N rows by N, before it knows how
+        // many rows there are (`top 100000000 by x` asked for 4 GB on a
+        // table of 22 rows). Past a size that fusing only a large limit
+        // into its sort could save, the two stay apart.
+        Ok(if has_large_limit(plan) {
+            frame.with_slice_pushdown(false)
+        } else {
+            frame
+        })
     }
 
     /// The plan Polars runs for `plan`, after its optimisations.
@@ -137,12 +165,21 @@ impl Engine {
     /// Runs `plan` to completion. A failure that a file explains (a value
     /// that does not parse, a damaged file) names the file and line. After
     /// [`enable_interrupts`], Ctrl-C stops the run with [`CANCELLED`].
+    ///
+    /// While it runs, the process's memory is watched (see
+    /// [`memory`](crate::engine::memory)): past the budget the run stops
+    /// the same way, with a message saying so.
     pub fn collect(&self, plan: &Plan) -> Result<DataFrame, String> {
         let frame = self.lazy(plan)?;
         let run = std::panic::AssertUnwindSafe(|| Self::run(frame));
-        match catch_polars_abort(run) {
-            Ok(result) => result.map_err(|e| self.explain_failure(plan, &e)),
-            Err(_) => Err(CANCELLED.to_owned()),
+        let watch = memory::Watch::start(stop_running_queries);
+        let outcome = catch_polars_abort(run);
+        let over_budget = watch.exceeded();
+        drop(watch);
+        match (outcome, over_budget) {
+            (_, Some(limit)) => Err(memory::exceeded_message(limit)),
+            (Ok(result), None) => result.map_err(|e| self.explain_failure(plan, &e)),
+            (Err(_), None) => Err(CANCELLED.to_owned()),
         }
     }
 

@@ -77,6 +77,11 @@ pub fn resolve(
         match &statement.kind {
             StatementKind::Let { name, pipeline } => {
                 match resolver.pipeline(pipeline) {
+                    Ok((plan, ..)) if plan.depth() > MAX_PLAN_DEPTH => {
+                        resolver.errors.push(too_deep(statement.span));
+                        resolver.broken.insert(name.name.clone());
+                        resolver.bindings.remove(&name.name);
+                    }
                     Ok((plan, schema, sink)) => {
                         let order = resolver.order.take();
                         if let Some((sink, span)) = sink {
@@ -113,6 +118,10 @@ pub fn resolve(
             }
             StatementKind::Query(pipeline) => {
                 if let Ok((plan, schema, sink)) = resolver.pipeline(pipeline) {
+                    if plan.depth() > MAX_PLAN_DEPTH {
+                        resolver.errors.push(too_deep(statement.span));
+                        continue;
+                    }
                     let sink = sink.map_or(Sink::Show, |(sink, _)| sink);
                     steps.push(Step::Run {
                         query: Query { plan, schema, sink },
@@ -128,6 +137,20 @@ pub fn resolve(
     } else {
         Err(resolver.errors)
     }
+}
+
+/// How many operations one query may stack up, counting those of the
+/// `let`s it reads (each pipeline alone is limited by
+/// `syntax::limits::MAX_OPERATORS`).
+pub const MAX_PLAN_DEPTH: usize = 1000;
+
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::at(
+        format!("this query stacks up more than {MAX_PLAN_DEPTH} operations"),
+        span,
+    )
+    .with_label("counting the pipelines of the `let`s it uses")
+    .with_help("export an intermediate result and read it back with `from \"file\"`")
 }
 
 pub(crate) struct Resolver<'a> {
@@ -208,6 +231,17 @@ impl Resolver<'_> {
         let label_known = self.known_column(label, schema);
         let value_known = self.known_column(value, schema);
         if !(label_known && value_known) {
+            return Err(Reported);
+        }
+        if label.name == value.name {
+            self.errors.push(
+                Diagnostic::at("`chart` needs two different columns", value.span)
+                    .with_label("the same column as the label")
+                    .with_help(format!(
+                        "chart a label against a number: `… | derive n = {0} | chart {0}, n`",
+                        value.name
+                    )),
+            );
             return Err(Reported);
         }
         let ty = schema.get(&value.name).map_or(Type::Null, |c| c.ty);
@@ -686,6 +720,14 @@ impl Resolver<'_> {
         let mut failed = false;
         for key in keys {
             match self.expr(&key.expr, schema, Scope::Row) {
+                Ok((expr, _)) if expr.is_constant() => {
+                    self.errors.push(
+                        Diagnostic::at("sorting by a constant does not order the rows", key.expr.span)
+                            .with_label("the same on every row")
+                            .with_help("sort by a column, e.g. `sort requests_30d desc`; columns are named, not numbered"),
+                    );
+                    failed = true;
+                }
                 Ok((expr, _)) => {
                     let descending = match key.order {
                         Some(ast::Order::Desc) => true,
@@ -722,15 +764,19 @@ impl Resolver<'_> {
                 .cloned()
                 .collect(),
         };
+        let aggregates_written = aggregates;
         let aggregates = self.items(aggregates, schema, Scope::Aggregate { keys: &plain_keys });
         let (keys, aggregates) = (keys?, aggregates?);
         let mut columns = schema_of(&keys).columns;
-        for (name, _, ty) in &aggregates {
+        for ((name, _, ty), item) in aggregates.iter().zip(aggregates_written) {
             if columns.iter().any(|c| c.name == *name) {
+                let span = item.name.as_ref().map_or(item.expr.span, |n| n.span);
                 self.errors.push(
-                    Diagnostic::new(format!(
-                        "`{name}` is both a group key and an aggregate name"
-                    ))
+                    Diagnostic::at(
+                        format!("`{name}` is both a group key and an aggregate name"),
+                        span,
+                    )
+                    .with_label("also a group key")
                     .with_help("give the aggregate another name"),
                 );
                 return Err(Reported);
