@@ -1,6 +1,7 @@
 //! The integration tests, in one binary so Polars is linked once.
 
 mod cli;
+mod consistency;
 mod docs;
 mod editing;
 mod golden;

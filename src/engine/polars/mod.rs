@@ -143,7 +143,12 @@ impl Engine {
 
     /// The lazy frame computing `plan`.
     pub fn lazy(&self, plan: &Plan) -> Result<LazyFrame, String> {
-        let frame = lower::lower(plan, &self.sources)?;
+        // Polars' expression simplifier rewrites `a and not a` to false
+        // inside filters, which is wrong where `a` is null and the result
+        // is tested further (`where not (a and not a)` dropped rows that
+        // hold). The plan arrives as the language meant it; it is not
+        // simplified again.
+        let frame = lower::lower(plan, &self.sources)?.with_simplify_expr(false);
         // Polars sizes a sort that keeps N rows by N, before it knows how
         // many rows there are (`top 100000000 by x` asked for 4 GB on a
         // table of 22 rows). Past a size that fusing only a large limit
