@@ -2,6 +2,11 @@
 //! in the library; this file decides where text goes and how the process
 //! ends: 0 when all went well, 1 for a query or data error, 2 for a usage
 //! error.
+//!
+//! Messages name files and quote values; what comes from outside (paths,
+//! data, errors quoting them) goes through [`shown`] so its control
+//! characters cannot act on the terminal. Rendered diagnostics escape their
+//! own parts.
 
 mod batch;
 mod cli;
@@ -16,7 +21,7 @@ use clap::Parser;
 use infraql::commands::Settings;
 use infraql::engine::polars::Engine;
 use infraql::format::Format;
-use infraql::render;
+use infraql::render::{self, visible};
 use infraql::session::Session;
 
 use batch::Printer;
@@ -80,20 +85,24 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
         Some(dir) => Engine::from_dir(dir),
         None => Engine::with_bundled_datasets(),
     }
-    .map_err(|e| Stop::Failed(format!("error: {e}")))?;
+    .map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
     let mut session = Session::new(engine);
     session.set_now(cli.now);
     for (name, path) in &cli.tables {
-        session
-            .add_file(name, path)
-            .map_err(|e| Stop::Failed(format!("error: --table {name}: {e}")))?;
+        session.add_file(name, path).map_err(|e| {
+            Stop::Failed(format!(
+                "error: --table {}: {}",
+                shown(name),
+                shown(&e.to_string())
+            ))
+        })?;
     }
     let color = colour_wanted(io::stderr().is_terminal());
 
     let mut sources: Vec<(String, String)> = Vec::new();
     for path in &cli.files {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Stop::Failed(format!("error: cannot read `{}`: {e}", path.display())))?;
+            .map_err(|e| Stop::Failed(format!("error: cannot read `{}`: {e}", shown_path(path))))?;
         sources.push((path.display().to_string(), text));
     }
     let several = cli.queries.len() > 1;
@@ -143,13 +152,27 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
 }
 
 /// How tables and charts are drawn: fitted to the terminal when stdout is
-/// one, at natural width when it is a pipe or file.
+/// one, at natural width when it is a pipe or file; machine formats keep
+/// their bytes except on a terminal.
 fn view(cli: &Cli) -> render::View {
+    let terminal = io::stdout().is_terminal();
     render::View {
         max_rows: cli.max_rows,
-        width: io::stdout().is_terminal().then(terminal_width).flatten(),
+        width: terminal.then(terminal_width).flatten(),
         humanize: cli.humanize,
+        terminal,
     }
+}
+
+/// Text for a message: line breaks kept, other control characters shown
+/// visibly.
+pub fn shown(text: &str) -> String {
+    visible::lines(text).into_owned()
+}
+
+/// A path for a message, on one line with its control characters visible.
+pub fn shown_path(path: &Path) -> String {
+    visible::text(&path.display().to_string()).into_owned()
 }
 
 /// Whether to colour a stream: it is a terminal, `TERM` is not `dumb` and
@@ -175,20 +198,25 @@ fn output_format(path: &Path, requested: Format) -> Result<Format, Stop> {
     match Format::from_path(&path.to_string_lossy()) {
         Ok(format) => Ok(format),
         Err(_) if requested != Format::Table => Ok(requested),
-        Err(message) => Err(Stop::Usage(format!("-o {}: {message}", path.display()))),
+        Err(message) => Err(Stop::Usage(format!(
+            "-o {}: {}",
+            shown_path(path),
+            shown(&message)
+        ))),
     }
 }
 
 fn import(docs: &Path, out: &Path) -> Result<ExitCode, Stop> {
     if !out.is_dir() {
-        std::fs::create_dir_all(out)
-            .map_err(|e| Stop::Failed(format!("error: cannot create `{}`: {e}", out.display())))?;
+        std::fs::create_dir_all(out).map_err(|e| {
+            Stop::Failed(format!("error: cannot create `{}`: {e}", shown_path(out)))
+        })?;
     }
-    let warnings =
-        infraql::import::import_dir(docs, out).map_err(|e| Stop::Failed(format!("error: {e}")))?;
+    let warnings = infraql::import::import_dir(docs, out)
+        .map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
     for warning in &warnings {
-        eprintln!("{warning}");
+        eprintln!("{}", shown(&warning.to_string()));
     }
-    eprintln!("wrote the tables to {}", out.display());
+    eprintln!("wrote the tables to {}", shown_path(out));
     Ok(ExitCode::SUCCESS)
 }
