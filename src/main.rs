@@ -29,7 +29,10 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     quiet_panics();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(Stop::Usage(message)) => {
@@ -47,6 +50,27 @@ fn main() -> ExitCode {
         }
         Err(Stop::BrokenPipe) => ExitCode::SUCCESS,
     }
+}
+
+/// Ends on a bad command line as clap does (help and version included),
+/// except when an argument holds control characters (a file name from a
+/// glob, say): clap would quote it raw, so the message is made from the
+/// arguments with those characters shown visibly, and printed plain.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    let arguments: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let hostile = arguments.iter().any(|a| a.chars().any(visible::is_unsafe));
+    if !hostile || !error.use_stderr() {
+        error.exit();
+    }
+    let shown_arguments = arguments.iter().map(|a| visible::text(a).into_owned());
+    let message = match Cli::try_parse_from(shown_arguments) {
+        Err(again) if again.kind() == error.kind() => again.render().to_string(),
+        _ => error.render().to_string(),
+    };
+    eprint!("{}", shown(&message));
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }
 
 /// Panics are bugs; they should read as one line, not a debug dump. One
