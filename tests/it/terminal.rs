@@ -392,3 +392,25 @@ fn the_shell_shows_file_names_and_query_text_escaped_in_errors() {
     repl.send_line(".quit").expect("line is sent");
     repl.exp_eof().expect("the shell ends");
 }
+
+#[test]
+fn machine_formats_printed_by_the_cli_on_a_terminal_show_control_characters() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_fixture(dir.path());
+    for (format, expected) in [
+        ("csv", r"3,\u{9b}31m"),
+        ("tsv", r"6	\u{202e}evil"),
+        ("ndjson", r#""ua":"\u009b31m""#),
+    ] {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
+        command
+            .args(["--format", format, "-e", "from \"hostile.csv\" | sort id"])
+            .env("INFRAQL_HISTORY", "")
+            .current_dir(dir.path());
+        let mut run = spawn_command(command, Some(Duration::from_secs(30).as_millis() as u64))
+            .expect("the binary starts");
+        let screen = run.exp_eof().expect("the binary ends");
+        assert_no_raw_data(&screen);
+        assert!(screen.contains(expected), "{format}: {screen:?}");
+    }
+}
