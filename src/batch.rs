@@ -9,11 +9,11 @@ use std::time::Instant;
 
 use infraql::commands::{self, MAX_READ_DEPTH, Reply, Settings};
 use infraql::format::Format;
-use infraql::render;
+use infraql::render::{self, visible};
 use infraql::script::{self, Piece};
 use infraql::session::{Outcome, Session};
 
-use crate::Stop;
+use crate::{Stop, shown, shown_path};
 
 /// Whether a script asked to stop (`.quit`).
 pub enum Flow {
@@ -52,17 +52,22 @@ pub fn run_source(
             Piece::Command { line, text } => match commands::run(session, settings, &text) {
                 // Settings change quietly, as in other shells' scripts.
                 Reply::Set(_) => {}
-                Reply::Text(shown) => printer
-                    .write_text(&shown)
-                    .map_err(|e| Stop::Failed(format!("error: {e}")))?,
+                Reply::Text(text) => printer
+                    .write_text(&shown(&text))
+                    .map_err(|e| Stop::Failed(format!("error: {}", shown(&e))))?,
                 Reply::Error(message) => {
-                    return Err(Stop::Failed(format!("error: {name}:{line}: {message}")));
+                    return Err(Stop::Failed(format!(
+                        "error: {}:{line}: {}",
+                        visible::text(name),
+                        shown(&message)
+                    )));
                 }
                 Reply::Quit => return Ok(Flow::Quit),
                 Reply::Run { name: read, text } => {
                     if depth >= MAX_READ_DEPTH {
                         return Err(Stop::Failed(format!(
-                            "error: {name}:{line}: `.read` nested more than {MAX_READ_DEPTH} deep"
+                            "error: {}:{line}: `.read` nested more than {MAX_READ_DEPTH} deep",
+                            visible::text(name)
                         )));
                     }
                     let flow =
@@ -119,12 +124,16 @@ impl<'a> Printer<'a> {
         match outcome {
             Outcome::Exported { path, rows } => {
                 eprintln!(
-                    "exported {rows} row{} to {path}",
-                    if rows == 1 { "" } else { "s" }
+                    "exported {rows} row{} to {}",
+                    if rows == 1 { "" } else { "s" },
+                    visible::text(&path)
                 );
                 Ok(())
             }
-            Outcome::Chart(frame) => self.write_text(&render::chart(&frame, &self.view)),
+            Outcome::Chart(frame) => {
+                let chart = render::chart(&frame, &self.shown_view());
+                self.write_text(&chart)
+            }
             Outcome::Rows(frame) => {
                 if self.output.is_some() {
                     if let Some(previous) = self.pending.replace(frame) {
@@ -139,13 +148,27 @@ impl<'a> Printer<'a> {
     }
 
     fn print(&mut self, mut frame: ::polars::prelude::DataFrame) -> Result<(), String> {
-        let (format, view) = (self.format, self.view);
+        let (format, view) = (self.format, self.shown_view());
         self.emit(|out| render::write(&mut frame, format, &view, out))
     }
 
-    /// A chart: drawn text, whatever the format.
+    /// Drawn text (a chart, a dot-command's answer), whatever the format.
     pub fn write_text(&mut self, text: &str) -> Result<(), String> {
         self.emit(|out| out.write_all(text.as_bytes()).map_err(|e| e.to_string()))
+    }
+
+    /// The view for where results go now: a `.output` file is no terminal,
+    /// so it gets natural width and the bytes exactly.
+    fn shown_view(&self) -> render::View {
+        if self.redirect.is_some() {
+            render::View {
+                width: None,
+                terminal: false,
+                ..self.view
+            }
+        } else {
+            self.view
+        }
     }
 
     /// Writes one result to stdout, a blank line apart from the one before
@@ -157,7 +180,7 @@ impl<'a> Printer<'a> {
         let mut out: Box<dyn Write> = match &self.redirect {
             Some(path) => match OpenOptions::new().append(true).create(true).open(path) {
                 Ok(file) => Box::new(io::BufWriter::new(file)),
-                Err(e) => return Err(format!("cannot write `{}`: {e}", path.display())),
+                Err(e) => return Err(format!("cannot write `{}`: {e}", shown_path(path))),
             },
             None => Box::new(io::BufWriter::new(io::stdout().lock())),
         };
@@ -193,12 +216,12 @@ impl<'a> Printer<'a> {
             ));
         };
         infraql::export::write_file(&mut frame, path, format)
-            .map_err(|e| Stop::Failed(format!("error: {e}")))?;
+            .map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
         let rows = frame.height();
         eprintln!(
             "wrote {rows} row{} to {}",
             if rows == 1 { "" } else { "s" },
-            path.display()
+            shown_path(path)
         );
         Ok(())
     }

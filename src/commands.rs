@@ -5,6 +5,11 @@
 //! They answer with text and change the [`Settings`] the REPL shows results
 //! with; the REPL prints the text. Keeping them here, not in the binary,
 //! lets tests drive them directly.
+//!
+//! Names and paths that come from files or from the user (column names,
+//! table names, file names) are shown with their control characters
+//! escaped (see [`crate::render::visible`]), tables measured on the escaped
+//! text.
 
 use std::path::PathBuf;
 
@@ -14,6 +19,7 @@ use crate::datasets::tables;
 use crate::diagnostic::did_you_mean;
 use crate::format::Format;
 use crate::plan::functions::FUNCTIONS;
+use crate::render::visible;
 use crate::session::{RelationKind, Session};
 use crate::syntax::parser::OPERATORS;
 
@@ -190,7 +196,8 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
         ".load" => load(session, rest),
         ".explain" if rest.is_empty() => Reply::Error("usage: .explain QUERY".to_owned()),
         ".explain" => match session.explain("<explain>", rest) {
-            Ok(text) => Reply::Text(text),
+            // The plans quote the query's literals.
+            Ok(text) => Reply::Text(visible::lines(&text).into_owned()),
             Err(failure) => Reply::Error(
                 failure
                     .render(false)
@@ -275,7 +282,7 @@ fn output(settings: &mut Settings, rest: &str) -> Reply {
         return match settings.output.take() {
             Some(old) => Reply::Set(format!(
                 "results go to the screen again ({} kept)\n",
-                old.display()
+                visible::text(&old.display().to_string())
             )),
             None => Reply::Set("results go to the screen\n".to_owned()),
         };
@@ -284,11 +291,12 @@ fn output(settings: &mut Settings, rest: &str) -> Reply {
         Ok(_) => {
             settings.output = Some(PathBuf::from(path));
             Reply::Set(format!(
-                "results go to {path} (mode {}); `.output` alone to stop\n",
+                "results go to {} (mode {}); `.output` alone to stop\n",
+                visible::text(path),
                 settings.mode
             ))
         }
-        Err(e) => Reply::Error(format!("cannot write `{path}`: {e}")),
+        Err(e) => Reply::Error(format!("cannot write `{}`: {e}", visible::text(path))),
     }
 }
 
@@ -313,7 +321,7 @@ fn read(rest: &str) -> Reply {
             name: path.to_owned(),
             text,
         },
-        Err(e) => Reply::Error(format!("cannot read `{path}`: {e}")),
+        Err(e) => Reply::Error(format!("cannot read `{}`: {e}", visible::text(path))),
     }
 }
 
@@ -340,7 +348,10 @@ fn load(session: &mut Session, rest: &str) -> Reply {
                 .into_iter()
                 .find(|(n, _, _)| n == name)
                 .map_or(0, |(_, schema, _)| schema.len());
-            Reply::Set(format!("loaded `{path}` as {name} ({columns} columns)\n"))
+            Reply::Set(format!(
+                "loaded `{}` as {name} ({columns} columns)\n",
+                visible::text(path)
+            ))
         }
         Err(message) => Reply::Error(message),
     }
@@ -410,7 +421,7 @@ fn relations(session: &Session) -> String {
             RelationKind::Let => "let",
         };
         table.add_row([
-            Cell::new(&name),
+            Cell::new(visible::text(&name)),
             Cell::new(kind),
             Cell::new(schema.len()),
             Cell::new(about),
@@ -434,9 +445,9 @@ fn schema(session: &Session, name: &str) -> Option<String> {
         let note = definition
             .and_then(|d| d.columns.iter().find(|c| c.name == column.name))
             .map_or("", |c| c.note);
-        table.add_row([column.name.as_str(), column.ty.name(), note]);
+        table.add_row([&*visible::text(&column.name), column.ty.name(), note]);
     }
-    Some(format!("{name}\n{table}\n"))
+    Some(format!("{}\n{table}\n", visible::text(name)))
 }
 
 #[cfg(test)]

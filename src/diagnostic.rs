@@ -5,8 +5,15 @@
 //! are worked out only here, when a diagnostic is rendered against the text
 //! it came from, in the style of rustc: the source line with a caret under
 //! the exact place.
+//!
+//! A rendering is for a person's terminal: the source name, the message,
+//! the label, help lines and the echoed source line show control characters
+//! visibly (see [`crate::render::visible`]; a tab in the source line reads
+//! as one space), and the carets are placed on the line as shown.
 
 use std::fmt;
+
+use crate::render::visible;
 
 /// A byte range in the text of one source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -72,7 +79,11 @@ impl Diagnostic {
     /// lines. `color` adds ANSI colours (for terminals only).
     pub fn render(&self, name: &str, text: &str, color: bool) -> String {
         let paint = Paint { color };
-        let mut out = format!("{}{}\n", paint.error("error: "), paint.bold(&self.message));
+        let mut out = format!(
+            "{}{}\n",
+            paint.error("error: "),
+            paint.bold(&visible::lines(&self.message))
+        );
         if let Some(span) = self.span {
             out.push_str(&source_snippet(
                 name,
@@ -87,9 +98,10 @@ impl Diagnostic {
             .map_or(0, |s| digits(line_column(text, s.start).0));
         for help in &self.help {
             out.push_str(&format!(
-                "{} {} {help}\n",
+                "{} {} {}\n",
                 " ".repeat(gutter),
-                paint.note("= help:")
+                paint.note("= help:"),
+                visible::lines(help)
             ));
         }
         out
@@ -100,38 +112,57 @@ fn digits(n: usize) -> usize {
     n.to_string().len()
 }
 
-/// The `--> name:line:col` line and the source line with its carets.
+/// The `--> name:line:col` line and the source line with its carets. The
+/// line and column name the place in the text; the carets go under it on
+/// the line as shown (escapes are wider than the characters they stand for).
 fn source_snippet(name: &str, text: &str, span: Span, label: Option<&str>, paint: Paint) -> String {
     let start = floor_boundary(text, span.start.min(text.len()));
     let (line, column) = line_column(text, start);
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let source_line: String = text[line_start..line_end]
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .collect();
+    // The `\r` of a CRLF line ending is not part of the line.
+    let content_end = if text[line_start..line_end].ends_with('\r') {
+        (line_end - 1).max(start)
+    } else {
+        line_end
+    };
+    let end = floor_boundary(text, span.end.clamp(start, content_end));
+    let before = shown(&text[line_start..start]);
+    let spanned = shown(&text[start..end]);
+    let after = shown(&text[end..content_end]);
     // Carets cover the span on this line; at least one, so a missing token
     // at the end of a line still gets one.
-    let end = floor_boundary(text, span.end.clamp(start, line_end));
-    let width = text[start..end].chars().count().max(1);
+    let offset = before.chars().count();
+    let width = spanned.chars().count().max(1);
     let width_gutter = digits(line);
     let pad = " ".repeat(width_gutter);
     let bar = paint.note("|");
-    let mut out = format!("{pad}{} {name}:{line}:{column}\n", paint.note("-->"));
+    let mut out = format!(
+        "{pad}{} {}:{line}:{column}\n",
+        paint.note("-->"),
+        visible::text(name)
+    );
     out.push_str(&format!("{pad} {bar}\n"));
     out.push_str(&format!(
-        "{} {bar} {source_line}\n",
+        "{} {bar} {before}{spanned}{after}\n",
         paint.note(&line.to_string())
     ));
     let carets = paint.error(&"^".repeat(width));
     let label = label
-        .map(|l| format!(" {}", paint.error(l)))
+        .map(|l| format!(" {}", paint.error(&visible::text(l))))
         .unwrap_or_default();
     out.push_str(&format!(
         "{pad} {bar} {}{carets}{label}\n",
-        " ".repeat(column - 1)
+        " ".repeat(offset)
     ));
     out
+}
+
+/// Part of a source line as echoed: a tab as one space, other control
+/// characters escaped.
+fn shown(part: &str) -> String {
+    let spaced = part.replace('\t', " ");
+    visible::text(&spaced).into_owned()
 }
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -261,5 +292,54 @@ error: unknown column `requestz_30d`
             Diagnostic::at("expected an operator", Span::new(10, 10)).render("q", text, false);
         assert!(out.contains("q:1:11"), "{out}");
         assert!(out.ends_with("  |           ^\n"), "{out}");
+    }
+
+    #[test]
+    fn control_characters_in_the_echoed_line_are_escaped_and_carets_follow() {
+        // The span is `nope`, after a string holding ESC [2J and a C1 CSI.
+        let text = "logs | where ua == \"\x1b[2J\u{9b}\" | where nope > 1";
+        let start = text.find("nope").unwrap_or_default();
+        let out = Diagnostic::at("unknown column `nope`", Span::new(start, start + 4))
+            .with_label("not a column")
+            .render("q", text, false);
+        assert!(out.contains("--> q:1:36\n"), "{out}");
+        let shown = "logs | where ua == \"\\x1b[2J\\u{9b}\" | where nope > 1";
+        let under = " ".repeat(shown.find("nope").unwrap_or_default());
+        assert!(
+            out.contains(&format!("1 | {shown}\n  | {under}^^^^ not a column\n")),
+            "{out}"
+        );
+        assert!(!out.contains('\x1b') && !out.contains('\u{9b}'), "{out:?}");
+    }
+
+    #[test]
+    fn carets_under_an_escaped_span_cover_its_visible_form() {
+        let text = "x \x07 y";
+        let out = Diagnostic::at("bad", Span::new(2, 3)).render("q", text, false);
+        assert!(out.contains("1 | x \\x07 y\n  |   ^^^^\n"), "{out}");
+    }
+
+    #[test]
+    fn messages_names_labels_and_help_show_control_characters() {
+        let out = Diagnostic::at("no such file: `bad\x1b[2Jname.csv`", Span::new(0, 1))
+            .with_label("\x1b]0;title\x07")
+            .with_help("try `\u{202e}x`")
+            .render("script\x1b[31m.iql", "f", false);
+        assert!(out.contains("no such file: `bad\\x1b[2Jname.csv`"), "{out}");
+        assert!(out.contains("--> script\\x1b[31m.iql:1:1"), "{out}");
+        assert!(out.contains("^ \\x1b]0;title\\x07"), "{out}");
+        assert!(out.contains("= help: try `\\u{202e}x`"), "{out}");
+        assert!(
+            !out.chars().any(|c| visible::is_unsafe(c) && c != '\n'),
+            "{out:?}"
+        );
+    }
+
+    #[test]
+    fn a_crlf_line_ending_is_not_echoed() {
+        let text = "services |\r\nservices";
+        let out =
+            Diagnostic::at("expected an operator", Span::new(10, 10)).render("q", text, false);
+        assert!(out.contains("1 | services |\n  |           ^\n"), "{out:?}");
     }
 }

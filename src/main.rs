@@ -2,6 +2,11 @@
 //! in the library; this file decides where text goes and how the process
 //! ends: 0 when all went well, 1 for a query or data error, 2 for a usage
 //! error.
+//!
+//! Messages name files and quote values; what comes from outside (paths,
+//! data, errors quoting them) goes through [`shown`] so its control
+//! characters cannot act on the terminal. Rendered diagnostics escape their
+//! own parts.
 
 mod batch;
 mod cli;
@@ -16,7 +21,7 @@ use clap::Parser;
 use infraql::commands::Settings;
 use infraql::engine::polars::Engine;
 use infraql::format::Format;
-use infraql::render;
+use infraql::render::{self, visible};
 use infraql::session::Session;
 
 use batch::Printer;
@@ -34,7 +39,10 @@ const MAX_ENGINE_THREADS: usize = 256;
 fn main() -> ExitCode {
     quiet_panics();
     sane_engine_threads();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(&error),
+    };
     let worker = std::thread::Builder::new()
         .name("infraql".to_owned())
         .stack_size(QUERY_STACK)
@@ -64,6 +72,27 @@ fn main() -> ExitCode {
         }
         Err(Stop::BrokenPipe) => ExitCode::SUCCESS,
     }
+}
+
+/// Ends on a bad command line as clap does (help and version included),
+/// except when an argument holds control characters (a file name from a
+/// glob, say): clap would quote it raw, so the message is made from the
+/// arguments with those characters shown visibly, and printed plain.
+fn usage_error(error: &clap::Error) -> ExitCode {
+    let arguments: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let hostile = arguments.iter().any(|a| a.chars().any(visible::is_unsafe));
+    if !hostile || !error.use_stderr() {
+        error.exit();
+    }
+    let shown_arguments = arguments.iter().map(|a| visible::text(a).into_owned());
+    let message = match Cli::try_parse_from(shown_arguments) {
+        Err(again) if again.kind() == error.kind() => again.render().to_string(),
+        _ => error.render().to_string(),
+    };
+    eprint!("{}", shown(&message));
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }
 
 /// Panics are bugs; they should read as one line, not a debug dump. One
@@ -127,23 +156,27 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
         Some(dir) => Engine::from_dir(dir),
         None => Engine::with_bundled_datasets(),
     }
-    .map_err(|e| Stop::Failed(format!("error: {e}")))?;
+    .map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
     if let Some(limit) = cli.memory_limit {
         infraql::engine::memory::set_limit(limit);
     }
     let mut session = Session::new(engine);
     session.set_now(cli.now);
     for (name, path) in &cli.tables {
-        session
-            .add_file(name, path)
-            .map_err(|e| Stop::Failed(format!("error: --table {name}: {e}")))?;
+        session.add_file(name, path).map_err(|e| {
+            Stop::Failed(format!(
+                "error: --table {}: {}",
+                shown(name),
+                shown(&e.to_string())
+            ))
+        })?;
     }
     let color = colour_wanted(io::stderr().is_terminal());
 
     let mut sources: Vec<(String, String)> = Vec::new();
     for path in &cli.files {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Stop::Failed(format!("error: cannot read `{}`: {e}", path.display())))?;
+            .map_err(|e| Stop::Failed(format!("error: cannot read `{}`: {e}", shown_path(path))))?;
         sources.push((path.display().to_string(), text));
     }
     let several = cli.queries.len() > 1;
@@ -193,13 +226,27 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
 }
 
 /// How tables and charts are drawn: fitted to the terminal when stdout is
-/// one, at natural width when it is a pipe or file.
+/// one, at natural width when it is a pipe or file; machine formats keep
+/// their bytes except on a terminal.
 fn view(cli: &Cli) -> render::View {
+    let terminal = io::stdout().is_terminal();
     render::View {
         max_rows: cli.max_rows,
-        width: io::stdout().is_terminal().then(terminal_width).flatten(),
+        width: terminal.then(terminal_width).flatten(),
         humanize: cli.humanize,
+        terminal,
     }
+}
+
+/// Text for a message: line breaks kept, other control characters shown
+/// visibly.
+pub fn shown(text: &str) -> String {
+    visible::lines(text).into_owned()
+}
+
+/// A path for a message, on one line with its control characters visible.
+pub fn shown_path(path: &Path) -> String {
+    visible::text(&path.display().to_string()).into_owned()
 }
 
 /// Whether to colour a stream: it is a terminal, `TERM` is not `dumb` and
@@ -225,20 +272,25 @@ fn output_format(path: &Path, requested: Format) -> Result<Format, Stop> {
     match Format::from_path(&path.to_string_lossy()) {
         Ok(format) => Ok(format),
         Err(_) if requested != Format::Table => Ok(requested),
-        Err(message) => Err(Stop::Usage(format!("-o {}: {message}", path.display()))),
+        Err(message) => Err(Stop::Usage(format!(
+            "-o {}: {}",
+            shown_path(path),
+            shown(&message)
+        ))),
     }
 }
 
 fn import(docs: &Path, out: &Path) -> Result<ExitCode, Stop> {
     if !out.is_dir() {
-        std::fs::create_dir_all(out)
-            .map_err(|e| Stop::Failed(format!("error: cannot create `{}`: {e}", out.display())))?;
+        std::fs::create_dir_all(out).map_err(|e| {
+            Stop::Failed(format!("error: cannot create `{}`: {e}", shown_path(out)))
+        })?;
     }
-    let warnings =
-        infraql::import::import_dir(docs, out).map_err(|e| Stop::Failed(format!("error: {e}")))?;
+    let warnings = infraql::import::import_dir(docs, out)
+        .map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
     for warning in &warnings {
-        eprintln!("{warning}");
+        eprintln!("{}", shown(&warning.to_string()));
     }
-    eprintln!("wrote the tables to {}", out.display());
+    eprintln!("wrote the tables to {}", shown_path(out));
     Ok(ExitCode::SUCCESS)
 }

@@ -3,11 +3,13 @@
 //! label).
 //!
 //! Both fit the width they are given and print the values they draw, so a
-//! chart reads without the table behind it.
+//! chart reads without the table behind it. Labels and column names are
+//! shown with their control characters escaped (see [`super::visible`]).
 
 use super::View;
 use super::cells::{Cell, Preview};
 use super::text::display;
+use super::visible;
 use crate::plan::types::Type;
 
 /// Eighths of a character cell, for bars that do not end on a whole cell.
@@ -63,6 +65,17 @@ pub fn over_time(ty: Option<Type>) -> bool {
     matches!(ty, Some(Type::Date | Type::Datetime))
 }
 
+/// The label and value columns' names, as shown.
+fn names(preview: &Preview) -> (String, String) {
+    let name = |i: usize| {
+        preview
+            .columns
+            .get(i)
+            .map_or_else(String::new, |(n, _)| visible::text(n).into_owned())
+    };
+    (name(0), name(1))
+}
+
 struct Point {
     label: Cell,
     number: Option<f64>,
@@ -104,14 +117,13 @@ fn bar(length: f64) -> String {
 /// One bar per row, in the rows' order, longest value the full width.
 /// Negative values and nulls get no bar; their value is still printed.
 fn bars(points: &[Point], preview: &Preview, width: usize, view: &View) -> String {
-    let label_name = preview.columns.first().map_or("", |(n, _)| n.as_str());
-    let value_name = preview.columns.get(1).map_or("", |(n, _)| n.as_str());
+    let (label_name, value_name) = names(preview);
     if points.is_empty() {
         return format!("no rows to chart ({value_name} by {label_name})\n");
     }
     let labels: Vec<String> = points
         .iter()
-        .map(|p| display(&p.label, view.humanize))
+        .map(|p| visible::text(&display(&p.label, view.humanize)).into_owned())
         .collect();
     let value_width = points
         .iter()
@@ -151,8 +163,7 @@ fn bars(points: &[Point], preview: &Preview, width: usize, view: &View) -> Strin
 /// value up the side, `HEIGHT` rows high. When there are more points than
 /// columns, each column shows the largest value of the points it stands for.
 fn columns(mut points: Vec<Point>, preview: &Preview, width: usize, view: &View) -> String {
-    let label_name = preview.columns.first().map_or("", |(n, _)| n.as_str());
-    let value_name = preview.columns.get(1).map_or("", |(n, _)| n.as_str());
+    let (label_name, value_name) = names(preview);
     points.retain(|p| !matches!(p.label, Cell::Null));
     points.sort_by(|a, b| order(&a.label, &b.label));
     if points.is_empty() {
@@ -208,8 +219,8 @@ fn columns(mut points: Vec<Point>, preview: &Preview, width: usize, view: &View)
     }
     // The first and last time under the plot's two ends, or one after the
     // other when they do not fit there.
-    let first = display(&points[0].label, false);
-    let last = display(&points[points.len() - 1].label, false);
+    let first = visible::text(&display(&points[0].label, false)).into_owned();
+    let last = visible::text(&display(&points[points.len() - 1].label, false)).into_owned();
     let indent = " ".repeat(axis_width + 2);
     let gap = heights
         .len()
@@ -277,6 +288,7 @@ mod tests {
             max_rows: 100,
             width: Some(width),
             humanize: false,
+            terminal: false,
         }
     }
 
@@ -375,5 +387,27 @@ dashboard                           null
     fn an_empty_result_says_so() {
         let p = preview([("service", Type::String), ("n", Type::Int)], vec![]);
         assert_eq!(draw(&p, &view(40)), "no rows to chart (n by service)\n");
+    }
+
+    #[test]
+    fn labels_and_names_show_control_characters() {
+        let p = preview(
+            [("ua\x1b[31m", Type::String), ("n", Type::Int)],
+            vec![
+                (Cell::Text("\x1b]52;c;aGk=\x07".into()), Cell::Int(2)),
+                (Cell::Text("\u{9b}2J\nx".into()), Cell::Int(1)),
+            ],
+        );
+        let drawn = draw(&p, &view(40));
+        assert!(
+            !drawn.chars().any(|c| visible::is_unsafe(c) && c != '\n'),
+            "{drawn:?}"
+        );
+        let lines: Vec<&str> = drawn.lines().collect();
+        assert_eq!(lines[0], r"n by ua\x1b[31m");
+        assert!(lines[1].starts_with(r"\x1b]52;c;aGk=\x07 "), "{drawn}");
+        assert!(lines[2].starts_with(r"\u{9b}2J\nx"), "{drawn}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 40), "{drawn}");
+        assert_eq!(lines.len(), 3, "{drawn}");
     }
 }

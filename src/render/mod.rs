@@ -3,11 +3,18 @@
 //!
 //! Machine formats carry raw values (no separators, no rounding); only the
 //! table and Markdown views format numbers for reading.
+//!
+//! Control characters in data never reach a terminal raw: the table, line
+//! and Markdown views and charts always show them visibly (see
+//! [`visible`]), and so do the machine formats when [`View::terminal`] says
+//! they go to one. Written to a file or a pipe, machine formats keep their
+//! bytes exactly.
 
 pub mod cells;
 pub mod chart;
 pub mod table;
 pub mod text;
+pub mod visible;
 
 use std::io::Write;
 
@@ -25,15 +32,21 @@ pub struct View {
     pub width: Option<usize>,
     /// 1.2M instead of 1,234,567.
     pub humanize: bool,
+    /// The output is a terminal: CSV, TSV, JSON and NDJSON show control
+    /// characters visibly too (the human views always do). Set by the
+    /// binary; false for files and pipes, which get the bytes exactly.
+    pub terminal: bool,
 }
 
 impl View {
-    /// At most `max_rows` rows, natural width, exact numbers.
+    /// At most `max_rows` rows, natural width, exact numbers, bytes as
+    /// they are in machine formats (for files and pipes).
     pub fn rows(max_rows: usize) -> View {
         View {
             max_rows,
             width: None,
             humanize: false,
+            terminal: false,
         }
     }
 }
@@ -54,8 +67,30 @@ pub fn chart(frame: &DataFrame, view: &View) -> String {
 }
 
 /// Writes `frame` in `format`. The table and line views show at most
-/// `view.max_rows` rows and say so when they leave rows out.
+/// `view.max_rows` rows and say so when they leave rows out. On a terminal
+/// (`view.terminal`), machine formats are shown with their control
+/// characters escaped.
 pub fn write(
+    frame: &mut DataFrame,
+    format: Format,
+    view: &View,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    if !view.terminal || !format.is_machine() {
+        return write_raw(frame, format, view, out);
+    }
+    let layout = match format {
+        Format::Csv => visible::Layout::Csv,
+        Format::Tsv => visible::Layout::Tsv,
+        Format::Json | Format::Ndjson => visible::Layout::Json,
+        _ => visible::Layout::Binary,
+    };
+    let mut shown = visible::Escaping::new(out, layout);
+    write_raw(frame, format, view, &mut shown)?;
+    shown.finish().map_err(|e| e.to_string())
+}
+
+fn write_raw(
     frame: &mut DataFrame,
     format: Format,
     view: &View,
@@ -114,4 +149,87 @@ pub fn write(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use ::polars::prelude::{Column, DataFrame};
+
+    use super::*;
+
+    const HOSTILE: &str = "\x1b]52;c;aGk=\x07\x1b[2J\u{9b}31m\u{202e}a\nb\tc";
+
+    fn frame() -> DataFrame {
+        DataFrame::new_infer_height(vec![Column::new("ua".into(), [HOSTILE])])
+            .expect("a one-column frame")
+    }
+
+    fn written(format: Format, terminal: bool) -> Vec<u8> {
+        let view = View {
+            terminal,
+            ..View::rows(10)
+        };
+        let mut out = Vec::new();
+        write(&mut frame(), format, &view, &mut out).expect("writes to memory");
+        out
+    }
+
+    /// Whether anything but the layout's line feeds (and tabs, which are
+    /// harmless and separate TSV fields) would reach the terminal raw.
+    fn has_unsafe(bytes: &[u8]) -> bool {
+        String::from_utf8_lossy(bytes)
+            .chars()
+            .any(|c| visible::is_unsafe(c) && c != '\n' && c != '\t')
+    }
+
+    #[test]
+    fn machine_formats_off_a_terminal_keep_the_bytes() {
+        let csv = written(Format::Csv, false);
+        assert_eq!(csv, format!("ua\n\"{HOSTILE}\"\n").into_bytes());
+        let json = String::from_utf8(written(Format::Ndjson, false)).expect("UTF-8");
+        assert!(
+            json.contains('\u{9b}') && json.contains('\u{202e}'),
+            "{json:?}"
+        );
+    }
+
+    #[test]
+    fn machine_formats_on_a_terminal_show_control_characters() {
+        for format in [Format::Csv, Format::Tsv, Format::Json, Format::Ndjson] {
+            let out = written(format, true);
+            assert!(
+                !has_unsafe(&out),
+                "{format}: {:?}",
+                String::from_utf8_lossy(&out)
+            );
+        }
+        let tsv = String::from_utf8(written(Format::Tsv, true)).expect("UTF-8");
+        assert!(tsv.contains("\\u{202e}a\nb\tc"), "{tsv:?}");
+        let csv = String::from_utf8(written(Format::Csv, true)).expect("UTF-8");
+        assert_eq!(
+            csv,
+            "ua\n\"\\x1b]52;c;aGk=\\x07\\x1b[2J\\u{9b}31m\\u{202e}a\nb\\tc\"\n"
+        );
+        // JSON keeps meaning the same value.
+        let json = String::from_utf8(written(Format::Json, true)).expect("UTF-8");
+        assert!(json.contains(r"\u001b[2J\u009b31m\u202ea"), "{json}");
+    }
+
+    #[test]
+    fn human_views_show_control_characters_anywhere() {
+        for format in [Format::Table, Format::Line, Format::Markdown] {
+            for terminal in [false, true] {
+                let out = written(format, terminal);
+                let text = String::from_utf8_lossy(&out);
+                assert!(
+                    !has_unsafe(&out) && !text.contains('\t'),
+                    "{format}: {text:?}"
+                );
+                assert!(
+                    text.contains(r"\x1b]52;c;aGk=\x07\x1b[2J\u{9b}31m\u{202e}a\nb\tc"),
+                    "{format}: {text}"
+                );
+            }
+        }
+    }
 }

@@ -4,12 +4,17 @@
 //! Given a width (the terminal's), the view fits it: long strings are cut
 //! with an ellipsis and, when the columns still do not fit, the middle ones
 //! give way to a `…` column and a note naming them.
+//!
+//! Cells and column names are shown with their control characters escaped
+//! (see [`super::visible`]); a line break in a cell reads `\n`, so every
+//! row stays one line and the widths measured are the widths on screen.
 
 use comfy_table::{Cell as TableCell, CellAlignment, ContentArrangement, Table, presets};
 
 use super::View;
 use super::cells::{Cell, Preview};
 use super::text::{display, is_numeric};
+use super::visible;
 use crate::plan::types::Type;
 
 /// The widest a cell is drawn when fitting a width.
@@ -47,8 +52,8 @@ pub fn draw(preview: &Preview, style: Style, view: &View) -> String {
         .columns
         .iter()
         .map(|(name, ty)| match style {
-            Style::Boxed => format!("{name}\n{}", type_name(*ty)),
-            Style::Markdown => name.clone(),
+            Style::Boxed => format!("{}\n{}", visible::text(name), type_name(*ty)),
+            Style::Markdown => markdown(name),
         })
         .collect();
     // A column is right-aligned when its type is numeric.
@@ -129,9 +134,9 @@ pub fn draw(preview: &Preview, style: Style, view: &View) -> String {
     }
     let mut out = table.to_string();
     out.push('\n');
-    let hidden: Vec<&str> = (0..headers.len())
+    let hidden: Vec<std::borrow::Cow<str>> = (0..headers.len())
         .filter(|i| !shown.contains(i))
-        .map(|i| preview.columns[i].0.as_str())
+        .map(|i| visible::text(&preview.columns[i].0))
         .collect();
     if !hidden.is_empty() {
         let note = format!(
@@ -171,14 +176,13 @@ fn text_width(text: &str) -> usize {
     text.chars().count()
 }
 
-/// `text` cut to `width` characters, the last one an ellipsis when cut;
-/// a cell with line breaks keeps only its first line.
+/// `text` (one line: cells are escaped) cut to `width` characters, the
+/// last one an ellipsis when cut.
 fn cut(text: &str, width: usize) -> String {
-    let first = text.lines().next().unwrap_or("");
-    if text_width(first) <= width && first.len() == text.len() {
+    if text_width(text) <= width {
         return text.to_owned();
     }
-    let kept: String = first.chars().take(width.saturating_sub(1)).collect();
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
     format!("{kept}…")
 }
 
@@ -230,33 +234,41 @@ fn fit_columns(widths: &[usize], width: usize) -> (Vec<usize>, Option<usize>) {
 /// One `name = value` line per column, a blank line between rows: for rows
 /// too wide for a table.
 pub fn lines(preview: &Preview, view: &View) -> String {
-    let name_width = preview
+    let names: Vec<_> = preview
         .columns
         .iter()
-        .map(|(n, _)| text_width(n))
-        .max()
-        .unwrap_or(0);
+        .map(|(n, _)| visible::text(n))
+        .collect();
+    let name_width = names.iter().map(|n| text_width(n)).max().unwrap_or(0);
     let mut out = String::new();
     for (index, row) in preview.rows.iter().enumerate() {
         if index > 0 {
             out.push('\n');
         }
-        for ((name, _), cell) in preview.columns.iter().zip(row) {
+        for (name, cell) in names.iter().zip(row) {
             out.push_str(&format!(
                 "{name:>name_width$} = {}\n",
-                display(cell, view.humanize)
+                visible::text(&display(cell, view.humanize))
             ));
         }
     }
     out
 }
 
+/// A cell's text as the table shows it: control characters escaped, and
+/// in Markdown `|` escaped too.
 fn escape(cell: &Cell, style: Style, humanize: bool) -> String {
     let text = display(cell, humanize);
     match style {
-        Style::Boxed => text,
-        Style::Markdown => text.replace('|', "\\|").replace('\n', " "),
+        Style::Boxed => visible::text(&text).into_owned(),
+        Style::Markdown => markdown(&text),
     }
+}
+
+/// Text for a Markdown cell: control characters (line breaks included)
+/// escaped, `|` as `\|`.
+fn markdown(text: &str) -> String {
+    visible::text(text).replace('|', "\\|")
 }
 
 /// "22 rows", "1 row", or "showing 40 of 1,234 rows (--max-rows to change)".
@@ -295,6 +307,7 @@ mod tests {
             max_rows: 100,
             width,
             humanize: false,
+            terminal: false,
         }
     }
 
@@ -357,5 +370,69 @@ mod tests {
             lines(&preview, &view(None)),
             "     service = packages\nrequests_30d = 167,100,000\n\n     service = dashboard\nrequests_30d = null\n"
         );
+    }
+
+    fn hostile() -> Preview {
+        Preview {
+            columns: vec![
+                ("name\x1b[31m".to_owned(), Some(Type::String)),
+                ("n".to_owned(), Some(Type::Int)),
+            ],
+            rows: vec![
+                vec![Cell::Text("a\x1b[2Jb\nc\td\u{9b}|".into()), Cell::Int(1)],
+                vec![Cell::Text("plain".into()), Cell::Int(2)],
+            ],
+            total_rows: 2,
+        }
+    }
+
+    fn unsafe_chars(text: &str) -> bool {
+        text.chars().any(|c| visible::is_unsafe(c) && c != '\n')
+    }
+
+    #[test]
+    fn boxed_cells_and_names_show_control_characters_and_stay_aligned() {
+        let drawn = draw(&hostile(), Style::Boxed, &view(None));
+        assert!(!unsafe_chars(&drawn), "{drawn:?}");
+        assert!(drawn.contains(r"a\x1b[2Jb\nc\td\u{9b}|"), "{drawn}");
+        assert!(drawn.contains(r"name\x1b[31m"), "{drawn}");
+        // One line per row, every line of the table equally wide.
+        let widths: Vec<usize> = drawn.lines().map(text_width).collect();
+        assert_eq!(widths.len(), 7, "{drawn}");
+        assert!(widths.iter().all(|w| *w == widths[0]), "{drawn}");
+    }
+
+    #[test]
+    fn fitted_tables_cut_the_escaped_text() {
+        let drawn = draw(&hostile(), Style::Boxed, &view(Some(30)));
+        assert!(!unsafe_chars(&drawn), "{drawn:?}");
+        assert!(drawn.lines().all(|l| text_width(l) <= 30), "{drawn}");
+    }
+
+    #[test]
+    fn markdown_cells_show_control_characters_and_escape_bars() {
+        let drawn = draw(&hostile(), Style::Markdown, &view(None));
+        assert!(!unsafe_chars(&drawn), "{drawn:?}");
+        assert!(drawn.contains(r"| a\x1b[2Jb\nc\td\u{9b}\| |"), "{drawn}");
+        assert_eq!(drawn.lines().count(), 4, "{drawn}");
+    }
+
+    #[test]
+    fn line_mode_shows_control_characters() {
+        let shown = lines(&hostile(), &view(None));
+        assert!(!unsafe_chars(&shown), "{shown:?}");
+        assert!(
+            shown.starts_with("name\\x1b[31m = a\\x1b[2Jb\\nc\\td\\u{9b}|\n           n = 1\n"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn elided_column_names_are_shown_escaped() {
+        let mut preview = wide(10);
+        preview.columns[5].0 = "evil\x1b]0;t\x07".to_owned();
+        let drawn = draw(&preview, Style::Boxed, &view(Some(60)));
+        assert!(!unsafe_chars(&drawn), "{drawn:?}");
+        assert!(drawn.contains(r"evil\x1b]0;t\x07"), "{drawn}");
     }
 }

@@ -6,6 +6,10 @@
 //! history entry. Queries run on a worker thread (see [`running`]) so that
 //! Ctrl-C can return to the prompt while one runs. Errors are printed and
 //! the session goes on.
+//!
+//! What reaches the screen shows control characters from data, names and
+//! messages visibly (see [`infraql::render::visible`]); a `.output` file
+//! gets results with the bytes exactly.
 
 mod helper;
 mod running;
@@ -25,7 +29,7 @@ use rustyline::history::DefaultHistory;
 
 use infraql::commands::{self, Reply, Settings};
 use infraql::format::Format;
-use infraql::render::{self, View};
+use infraql::render::{self, View, visible};
 use infraql::script::{self, Piece};
 use infraql::session::{Outcome, Session};
 
@@ -133,17 +137,22 @@ impl Shell<'_> {
         let reply = commands::run(&mut self.session.borrow_mut(), settings, text);
         match reply {
             Reply::Text(text) | Reply::Set(text) => {
-                print!("{text}");
+                print!("{}", visible::lines(&text));
                 Flow::Go
             }
             Reply::Error(message) => {
-                eprintln!("error: {place}{message}");
+                eprintln!(
+                    "error: {}{}",
+                    visible::text(place),
+                    visible::lines(&message)
+                );
                 Flow::Stop
             }
             Reply::Quit => Flow::Quit,
             Reply::Run { .. } if depth >= commands::MAX_READ_DEPTH => {
                 eprintln!(
-                    "error: {place}`.read` nested more than {} deep",
+                    "error: {}`.read` nested more than {} deep",
+                    visible::text(place),
                     commands::MAX_READ_DEPTH
                 );
                 Flow::Stop
@@ -203,28 +212,33 @@ fn save_history(editor: &mut Editor<helper::ReplHelper, DefaultHistory>, path: &
         let _ = std::fs::create_dir_all(dir);
     }
     if let Err(e) = editor.save_history(path) {
-        eprintln!("warning: cannot save history to {}: {e}", path.display());
+        eprintln!(
+            "warning: cannot save history to {}: {e}",
+            crate::shown_path(path)
+        );
     }
 }
 
 /// Shows one result on the screen or appends it to the `.output` file, in
-/// the current mode.
+/// the current mode. Only the screen gets machine formats escaped; the
+/// shell's standard output may also be redirected, which counts as a file.
 fn show(outcome: Outcome, settings: &Settings, first: &mut bool) {
-    let to_file = settings.output.is_some();
+    let terminal = settings.output.is_none() && io::stdout().is_terminal();
     let view = View {
         max_rows: settings.max_rows,
-        width: if to_file {
-            None
-        } else {
+        width: if terminal {
             crate::terminal_width()
+        } else {
+            None
         },
         humanize: settings.humanize,
+        terminal,
     };
     let mut out: Box<dyn Write> = match &settings.output {
         Some(path) => match OpenOptions::new().append(true).create(true).open(path) {
             Ok(file) => Box::new(io::BufWriter::new(file)),
             Err(e) => {
-                eprintln!("error: cannot write `{}`: {e}", path.display());
+                eprintln!("error: cannot write `{}`: {e}", crate::shown_path(path));
                 return;
             }
         },
@@ -241,12 +255,13 @@ fn show(outcome: Outcome, settings: &Settings, first: &mut bool) {
             .map_err(|e| e.to_string()),
         Outcome::Exported { path, rows } => writeln!(
             out,
-            "exported {rows} row{} to {path}",
-            if rows == 1 { "" } else { "s" }
+            "exported {rows} row{} to {}",
+            if rows == 1 { "" } else { "s" },
+            visible::text(&path)
         )
         .map_err(|e| e.to_string()),
     };
     if let Err(e) = written.and_then(|()| out.flush().map_err(|e| e.to_string())) {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", visible::lines(&e));
     }
 }

@@ -9,6 +9,7 @@ mod import;
 mod repl;
 mod scan;
 mod syntax;
+mod terminal;
 
 use std::path::{Path, PathBuf};
 
