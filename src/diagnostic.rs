@@ -112,6 +112,31 @@ fn digits(n: usize) -> usize {
     n.to_string().len()
 }
 
+/// How much of a long source line an error shows: characters before the
+/// span, of the span, and after it.
+const CONTEXT_BEFORE: usize = 60;
+const CONTEXT_SPAN: usize = 80;
+const CONTEXT_AFTER: usize = 40;
+
+/// The last `keep` characters of `text`, after `…` when some were cut.
+fn clip_start(text: &str, keep: usize) -> String {
+    let count = text.chars().count();
+    if count <= keep {
+        return text.to_owned();
+    }
+    let tail: String = text.chars().skip(count - keep + 1).collect();
+    format!("…{tail}")
+}
+
+/// The first `keep` characters of `text`, then `…` when some were cut.
+fn clip_end(text: &str, keep: usize) -> String {
+    if text.chars().count() <= keep {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(keep - 1).collect();
+    format!("{head}…")
+}
+
 /// The `--> name:line:col` line and the source line with its carets. The
 /// line and column name the place in the text; the carets go under it on
 /// the line as shown (escapes are wider than the characters they stand for).
@@ -127,9 +152,10 @@ fn source_snippet(name: &str, text: &str, span: Span, label: Option<&str>, paint
         line_end
     };
     let end = floor_boundary(text, span.end.clamp(start, content_end));
-    let before = shown(&text[line_start..start]);
-    let spanned = shown(&text[start..end]);
-    let after = shown(&text[end..content_end]);
+    // A long line (a generated query) is shown around the span only.
+    let before = clip_start(&shown(&text[line_start..start]), CONTEXT_BEFORE);
+    let spanned = clip_end(&shown(&text[start..end]), CONTEXT_SPAN);
+    let after = clip_end(&shown(&text[end..content_end]), CONTEXT_AFTER);
     // Carets cover the span on this line; at least one, so a missing token
     // at the end of a line still gets one.
     let offset = before.chars().count();
@@ -252,6 +278,22 @@ mod tests {
         assert_eq!(did_you_mean("requestz_30d", names), Some("requests_30d"));
         assert_eq!(did_you_mean("Service", names), Some("service"));
         assert_eq!(did_you_mean("uptime", names), None);
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_span() {
+        let text = format!("services{} | nosuch", " | take 1".repeat(1_000));
+        let start = text.len() - "nosuch".len();
+        let out = Diagnostic::at("expected an operator", Span::new(start, text.len()))
+            .with_label("here")
+            .render("q", &text, false);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[3].starts_with("1 | …"), "{out}");
+        assert!(lines[3].ends_with("take 1 | nosuch"), "{out}");
+        assert!(lines[3].chars().count() < 100, "{out}");
+        let caret = lines[4].find('^').expect("a caret");
+        let under: String = lines[3].chars().skip(caret).collect();
+        assert_eq!(under, "nosuch", "{out}");
     }
 
     #[test]
