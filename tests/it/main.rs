@@ -1,5 +1,6 @@
 //! The integration tests, in one binary so Polars is linked once.
 
+mod architecture;
 mod cli;
 mod consistency;
 mod docs;
@@ -9,6 +10,7 @@ mod import;
 mod repl;
 mod scan;
 mod syntax;
+mod trust;
 mod terminal;
 
 use std::path::{Path, PathBuf};
