@@ -72,7 +72,7 @@ pub fn parse_limit(text: &str) -> Result<Limit, String> {
         _ => return Err(usage()),
     };
     let bytes = number * scale;
-    if !(bytes >= 1e6 && bytes < 1.8e19) {
+    if !(1e6..1.8e19).contains(&bytes) {
         return Err(format!("`{text}`: a memory budget is at least 1MB"));
     }
     Ok(Limit::Bytes(bytes as u64))

@@ -62,7 +62,13 @@ fn only_the_binary_prints_or_exits() {
             continue;
         }
         let code = code(&text);
-        for forbidden in ["println!", "eprintln!", "print!(", "eprint!(", "process::exit"] {
+        for forbidden in [
+            "println!",
+            "eprintln!",
+            "print!(",
+            "eprint!(",
+            "process::exit",
+        ] {
             assert!(!code.contains(forbidden), "{path} uses {forbidden}");
         }
     }

@@ -10,8 +10,8 @@ mod import;
 mod repl;
 mod scan;
 mod syntax;
-mod trust;
 mod terminal;
+mod trust;
 
 use std::path::{Path, PathBuf};
 

@@ -62,7 +62,11 @@ fn a_chain_of_two_thousand_additions_is_refused_at_once() {
 fn lets_that_stack_up_too_many_operations_are_refused() {
     let mut script = format!("let a0 = {}\n", long_take_chain(400));
     for i in 1..4 {
-        script.push_str(&format!("let a{i} = a{}{}\n", i - 1, " | take 1".repeat(400)));
+        script.push_str(&format!(
+            "let a{i} = a{}{}\n",
+            i - 1,
+            " | take 1".repeat(400)
+        ));
     }
     script.push_str("a3 | count\n");
     infraql()
@@ -110,7 +114,9 @@ fn a_join_that_explodes_is_stopped_by_the_memory_budget() {
         ])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("needed more than 300 MB of memory"));
+        .stderr(predicate::str::contains(
+            "needed more than 300 MB of memory",
+        ));
 }
 
 #[test]
