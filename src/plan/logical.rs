@@ -69,9 +69,11 @@ pub enum Plan {
         left: Box<Plan>,
         right: Box<Plan>,
         kind: JoinKind,
-        /// (left column, right column) pairs compared for equality.
+        /// (left column, right column) pairs compared for equality; a right
+        /// column by its name after `renamed`.
         on: Vec<(String, String)>,
-        /// Right-hand columns renamed because the left has the name too.
+        /// Right-hand columns renamed, before the join, because the left
+        /// has the name too: (old, new).
         renamed: Vec<(String, String)>,
     },
     /// Rows of both, columns matched by name; a column missing on one side

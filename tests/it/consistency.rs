@@ -186,3 +186,95 @@ proptest! {
         prop_assert!(grouped.len() == 1 && grouped[0] <= 3, "P = {}", p);
     }
 }
+
+/// Operators that keep every row: after any of them `count` is the same.
+fn row_keeping_operator() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (int_column(), any::<bool>())
+            .prop_map(|(c, desc)| { format!("sort {c}{}", if desc { " desc" } else { "" }) }),
+        (string_column(), float_column()).prop_map(|(a, b)| format!("sort {a}, {b} desc")),
+        Just("derive z = 1".to_owned()),
+        Just("derive share = requests_30d * 100.0 / sum(requests_30d) over ()".to_owned()),
+        Just("derive r = row_number() over (by server_size)".to_owned()),
+        (string_column(), int_column()).prop_map(|(a, b)| format!("select {a}, {b}")),
+        Just("select k = 1".to_owned()),
+        Just("rename name = service".to_owned()),
+        Just("join left (servers | select ip) on server_ip == ip".to_owned()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+
+    #[test]
+    fn operators_that_keep_rows_keep_the_count(
+        p in predicate(),
+        ops in prop::collection::vec(row_keeping_operator(), 1..4),
+        n in 0u64..30,
+    ) {
+        let mut s = session();
+        let filtered = count(&mut s, &format!("services | where {p} | count"));
+        // A rename or select may drop the columns a later operator names:
+        // such pipelines are skipped, not failed.
+        let pipeline = format!("services | where {p} | {}", ops.join(" | "));
+        if s.schema_of(&pipeline).is_none() {
+            return Ok(());
+        }
+        let kept = count(&mut s, &format!("{pipeline} | count"));
+        prop_assert_eq!(kept, filtered, "{}", pipeline);
+        let taken = count(&mut s, &format!("{pipeline} | take {n} | count"));
+        prop_assert_eq!(taken, filtered.min(n as i64), "{}", pipeline);
+    }
+
+    #[test]
+    fn groups_add_up_to_the_rows_they_group(p in predicate(), key in string_column()) {
+        let mut s = session();
+        let filtered = count(&mut s, &format!("services | where {p} | count"));
+        let mut totals = Vec::new();
+        s.run(
+            "<property>",
+            &format!("services | where {p} | group {key} agg n = count() | agg total = sum(n), groups = count()"),
+            |outcome| {
+                if let Outcome::Rows(frame) = outcome {
+                    let total = frame.column("total").map_err(|e| e.to_string())?;
+                    let groups = frame.column("groups").map_err(|e| e.to_string())?;
+                    totals.push((
+                        total.i64().map_err(|e| e.to_string())?.get(0),
+                        groups.i64().map_err(|e| e.to_string())?.get(0),
+                    ));
+                }
+                Ok(())
+            },
+        )
+        .unwrap_or_else(|f| panic!("{}", f.render(false)));
+        // The sum of no counts is null, as the sum of no values is.
+        let expected_total = (filtered > 0).then_some(filtered);
+        prop_assert_eq!(totals.len(), 1);
+        prop_assert_eq!(totals[0].0, expected_total, "P = {}", p);
+        prop_assert!(totals[0].1.unwrap_or(0) <= filtered.max(0), "P = {}", p);
+    }
+
+    #[test]
+    fn semi_and_anti_joins_partition_the_rows(p in predicate()) {
+        let mut s = session();
+        let all = count(&mut s, "services | count");
+        let right = format!("(servers | where services in [1, 2] or ({}) is null)", "ip == \"x\"");
+        let semi = count(&mut s, &format!("services | where {p} | join semi {right} on server_ip == ip | count"));
+        let anti = count(&mut s, &format!("services | where {p} | join anti {right} on server_ip == ip | count"));
+        let filtered = count(&mut s, &format!("services | where {p} | count"));
+        prop_assert_eq!(semi + anti, filtered, "P = {}", p);
+        prop_assert!(filtered <= all);
+    }
+
+    #[test]
+    fn a_predicate_and_its_negation_union_back_to_all_rows_but_the_unknown(p in predicate()) {
+        let mut s = session();
+        let all = count(&mut s, "services | count");
+        let unknown = count(&mut s, &format!("services | where ({p}) is null | count"));
+        let both = count(
+            &mut s,
+            &format!("services | where {p} | union (services | where not ({p})) | count"),
+        );
+        prop_assert_eq!(both + unknown, all, "P = {}", p);
+    }
+}

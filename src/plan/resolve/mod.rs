@@ -883,6 +883,13 @@ impl Resolver<'_> {
                 });
             }
         }
+        // The right side is renamed before it is joined, its keys too (a
+        // second join on `ip` finds `ip` on the left already).
+        for (_, right_key) in &mut pairs {
+            if let Some((_, new)) = renamed.iter().find(|(old, _)| old == right_key) {
+                *right_key = new.clone();
+            }
+        }
         let plan = Plan::Join {
             left,
             right: Box::new(right),
