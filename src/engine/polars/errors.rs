@@ -7,9 +7,15 @@
 
 use ::polars::prelude::PolarsError;
 
+/// What a result too long for the engine's 32-bit row numbers gets.
+pub const TOO_MANY_ROWS: &str = "the result would have more than 4,294,967,295 rows, more than the engine can hold; filter or aggregate before this";
+
 /// One sentence describing `error` for a user.
 pub fn describe(error: &PolarsError) -> String {
     let detail = first_line(&error.to_string());
+    if detail.contains("maximum length reached") {
+        return TOO_MANY_ROWS.to_owned();
+    }
     match error {
         PolarsError::IO { error, .. } => match error.kind() {
             std::io::ErrorKind::NotFound => "file not found".to_owned(),
@@ -70,6 +76,20 @@ pub fn overflow(texts: &[String]) -> String {
     format!("integer overflow{what}: a result does not fit in a 64-bit integer")
 }
 
+/// A panic inside the engine (a bug in it, or a limit it enforces by
+/// panicking) as a message: the query fails, the process goes on.
+pub fn panicked(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
+    if text.contains("maximum length reached") {
+        return TOO_MANY_ROWS.to_owned();
+    }
+    format!("the engine failed on this query ({})", first_line(text))
+}
+
 /// The first meaningful line of a Polars message.
 fn first_line(message: &str) -> String {
     message
@@ -101,6 +121,23 @@ fn soften(detail: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_too_long_for_the_engine_say_so() {
+        let error = PolarsError::ComputeError(
+            "Polars' maximum length reached. Consider compiling with 'bigidx' feature.".into(),
+        );
+        assert_eq!(describe(&error), TOO_MANY_ROWS);
+        let payload: Box<dyn std::any::Any + Send> =
+            Box::new("Polars' maximum length reached. Consider compiling with 'bigidx' feature.");
+        assert_eq!(panicked(payload.as_ref()), TOO_MANY_ROWS);
+        let other: Box<dyn std::any::Any + Send> =
+            Box::new(String::from("index out of bounds\nat x"));
+        assert_eq!(
+            panicked(other.as_ref()),
+            "the engine failed on this query (index out of bounds)"
+        );
+    }
 
     #[test]
     fn io_errors_are_plain() {

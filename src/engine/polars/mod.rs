@@ -183,7 +183,8 @@ impl Engine {
         drop(watch);
         match (outcome, over_budget) {
             (_, Some(limit)) => Err(memory::exceeded_message(limit)),
-            (Ok(result), None) => result.map_err(|e| self.explain_failure(plan, &e)),
+            (Ok(Ok(result)), None) => result.map_err(|e| self.explain_failure(plan, &e)),
+            (Ok(Err(panicked)), None) => Err(panicked),
             (Err(_), None) => Err(CANCELLED.to_owned()),
         }
     }
@@ -192,17 +193,29 @@ impl Engine {
     /// bounded on large scans and runs most queries faster. It signals an
     /// operation it does not implement by panicking; such a query runs on
     /// the in-memory engine instead. An interrupt is passed on.
-    fn run(frame: LazyFrame) -> ::polars::prelude::PolarsResult<DataFrame> {
+    ///
+    /// A panic of the in-memory engine fails the query (`Err` of the outer
+    /// result, with its message) instead of the process.
+    fn run(frame: LazyFrame) -> Result<::polars::prelude::PolarsResult<DataFrame>, String> {
         let streaming = frame.clone();
         let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             streaming.collect_with_engine(PolarsEngine::Streaming)
         }));
         match streamed {
-            Ok(result) => result.map(|r| r.unwrap_single()),
+            Ok(result) => Ok(result.map(|r| r.unwrap_single())),
             Err(payload) if is_abort(payload.as_ref()) => std::panic::resume_unwind(payload),
-            Err(_) => frame
-                .collect_with_engine(PolarsEngine::InMemory)
-                .map(|r| r.unwrap_single()),
+            Err(_) => {
+                let in_memory = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+                    frame.collect_with_engine(PolarsEngine::InMemory)
+                }));
+                match in_memory {
+                    Ok(result) => Ok(result.map(|r| r.unwrap_single())),
+                    Err(payload) if is_abort(payload.as_ref()) => {
+                        std::panic::resume_unwind(payload)
+                    }
+                    Err(payload) => Err(errors::panicked(payload.as_ref())),
+                }
+            }
         }
     }
 
