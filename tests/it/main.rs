@@ -3,6 +3,7 @@
 mod cli;
 mod docs;
 mod editing;
+mod files;
 mod golden;
 mod import;
 mod repl;
