@@ -335,3 +335,49 @@ fn a_new_export_follows_the_umask() {
     let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o640, "0666 less umask 027");
 }
+
+#[test]
+fn a_killed_export_keeps_the_target_and_the_next_export_removes_its_leftover() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("big.csv");
+    fs::write(&target, "old\n").unwrap();
+    let temporaries = || -> Vec<String> {
+        fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(infraql::export::TEMP_PREFIX))
+            .collect()
+    };
+    // 174^3 rows: seconds to write.
+    let query = format!(
+        "let e = endpoints | select k = 1, r = requests\n\
+         e | join e on k | join e on k | export \"{}\"",
+        target.display()
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("infraql"))
+        .args(["-e", &query])
+        .env("INFRAQL_HISTORY", "")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while temporaries().is_empty() {
+        assert!(started.elapsed() < PATIENCE, "the export never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    assert_eq!(fs::read_to_string(&target).unwrap(), "old\n");
+    let leftover = temporaries();
+    assert_eq!(leftover.len(), 1, "{leftover:?}");
+
+    let small = dir.path().join("small.csv");
+    infraql()
+        .args(["-e", "services | take 1 | select service", "-o"])
+        .arg(&small)
+        .assert()
+        .success();
+    assert_eq!(temporaries(), Vec::<String>::new(), "the leftover is gone");
+    assert_eq!(fs::read_to_string(&target).unwrap(), "old\n");
+}
