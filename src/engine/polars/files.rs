@@ -335,8 +335,10 @@ pub fn open(path: &str) -> Result<(LazyFrame, PolarsSchema), FileError> {
     let mut frame = scan(path)?;
     let schema = frame.collect_schema().map_err(|e| {
         let files = expand(path).unwrap_or_default();
-        let kind = FileKind::of(path).unwrap_or(FileKind::Csv);
-        read_failure(path, &files, kind, &e)
+        match FileKind::of(path) {
+            Ok(kind) => read_failure(path, &files, kind, &e),
+            Err(unknown) => unknown,
+        }
     })?;
     Ok((frame, (*schema).clone()))
 }
