@@ -316,12 +316,12 @@ fn read(rest: &str) -> Reply {
     if path.is_empty() {
         return Reply::Error("usage: .read FILE".to_owned());
     }
-    match std::fs::read_to_string(path) {
+    match crate::engine::polars::files::read_script(std::path::Path::new(path)) {
         Ok(text) => Reply::Run {
             name: path.to_owned(),
             text,
         },
-        Err(e) => Reply::Error(format!("cannot read `{}`: {e}", visible::text(path))),
+        Err(e) => Reply::Error(visible::text(&e.to_string()).into_owned()),
     }
 }
 

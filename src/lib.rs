@@ -1,5 +1,6 @@
 //! infraql: a pipeline query language over the ecosyste.ms infrastructure data.
 
+pub mod cancel;
 pub mod commands;
 pub mod complete;
 pub mod datasets;

@@ -175,8 +175,8 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
 
     let mut sources: Vec<(String, String)> = Vec::new();
     for path in &cli.files {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Stop::Failed(format!("error: cannot read `{}`: {e}", shown_path(path))))?;
+        let text = infraql::engine::polars::files::read_script(path)
+            .map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
         sources.push((path.display().to_string(), text));
     }
     let several = cli.queries.len() > 1;

@@ -10,6 +10,7 @@ use std::path::Path;
 use ::polars::prelude::DataFrame;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 
+use crate::cancel::Cancel;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::engine::polars::Engine;
 use crate::format::Format;
@@ -55,6 +56,9 @@ pub struct Session {
     /// A fixed `now()`, for reproducible scripts over old data; the clock
     /// when unset.
     now: Option<NaiveDateTime>,
+    /// Set to stop the run (Ctrl-C in the shell): an export checks it as
+    /// it writes and leaves its target untouched.
+    cancel: Cancel,
 }
 
 impl Session {
@@ -63,7 +67,13 @@ impl Session {
             engine,
             bindings: HashMap::new(),
             now: None,
+            cancel: Cancel::new(),
         }
+    }
+
+    /// The flag that stops this session's runs once set.
+    pub fn set_cancel(&mut self, cancel: Cancel) {
+        self.cancel = cancel;
     }
 
     pub fn engine(&self) -> &Engine {
@@ -115,13 +125,17 @@ impl Session {
                 Sink::Export(path) => {
                     let format =
                         Format::from_path(path).map_err(|m| fail(vec![Diagnostic::at(m, span)]))?;
-                    crate::export::write_file(&mut frame, Path::new(path), format).map_err(
-                        |m| {
-                            fail(vec![
-                                Diagnostic::at(m, span).with_label("while exporting this"),
-                            ])
-                        },
-                    )?;
+                    crate::export::write_file_cancellable(
+                        &mut frame,
+                        Path::new(path),
+                        format,
+                        &self.cancel,
+                    )
+                    .map_err(|e| {
+                        fail(vec![
+                            Diagnostic::at(e.to_string(), span).with_label("while exporting this"),
+                        ])
+                    })?;
                     Outcome::Exported {
                         path: path.clone(),
                         rows: frame.height(),

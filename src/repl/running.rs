@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use infraql::cancel::Cancel;
 use infraql::session::{Failure, Outcome, Session};
 
 /// How often the waiting side looks at Ctrl-C and the spinner.
@@ -51,22 +52,25 @@ pub fn run(
     session: &RefCell<Session>,
     name: &str,
     text: &str,
-    interrupted: &AtomicBool,
+    interrupted: &Arc<AtomicBool>,
     mut show: impl FnMut(Outcome),
 ) -> Finished {
     let started = Instant::now();
     interrupted.store(false, Ordering::SeqCst);
     let mut copy = session.borrow().clone();
     let (sender, receiver) = mpsc::channel();
-    let stop = Arc::new(AtomicBool::new(false));
-    let worker_stop = Arc::clone(&stop);
+    // The worker sees Ctrl-C at once (an export stops at its next write);
+    // `stop` makes it stick after `interrupted` is cleared.
+    let stop = Cancel::watching(Arc::clone(interrupted));
+    let worker_stop = stop.clone();
+    copy.set_cancel(stop.clone());
     let (name, text) = (name.to_owned(), text.to_owned());
     let spawned = std::thread::Builder::new()
         .name("infraql-query".to_owned())
         .stack_size(crate::QUERY_STACK)
         .spawn(move || {
             let result = copy.run(&name, &text, |outcome| {
-                if worker_stop.load(Ordering::SeqCst) {
+                if worker_stop.is_cancelled() {
                     return Err("cancelled".to_owned());
                 }
                 sender
@@ -100,7 +104,7 @@ pub fn run(
             }
             Err(RecvTimeoutError::Timeout) => {
                 if interrupted.swap(false, Ordering::SeqCst) {
-                    stop.store(true, Ordering::SeqCst);
+                    stop.cancel();
                     spinner.clear();
                     wind_down(&receiver);
                     return Finished::Cancelled;

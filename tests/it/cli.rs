@@ -304,7 +304,9 @@ fn exit_codes_separate_query_errors_from_usage_errors() {
         .args(["-f", "/nonexistent/script.iql"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("cannot read"));
+        .stderr(predicate::str::contains(
+            "no such file: `/nonexistent/script.iql`",
+        ));
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod cli;
 mod consistency;
 mod docs;
 mod editing;
+mod files;
 mod golden;
 mod import;
 mod repl;

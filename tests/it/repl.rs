@@ -315,6 +315,66 @@ fn ctrl_c_stops_a_long_query_and_the_session_goes_on() {
     repl.exp_eof().unwrap();
 }
 
+/// The temporary files of exports in `dir`.
+fn export_temporaries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(infraql::export::TEMP_PREFIX))
+        .collect()
+}
+
+#[test]
+fn ctrl_c_during_an_export_leaves_the_old_file_and_no_temporary_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("big.csv");
+    std::fs::write(&target, "old,contents\n1,2\n").unwrap();
+    let mut repl = start(&dir.path().join("history.txt"));
+    repl.send_line("let e = endpoints | select k = 1, r = requests")
+        .unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    // 174^3 rows: computed in well under a second, seconds to write.
+    repl.send_line(&format!(
+        "e | join e on k | join e on k | export \"{}\"",
+        target.display()
+    ))
+    .unwrap();
+    // Ctrl-C once the export is writing its temporary file.
+    let started = std::time::Instant::now();
+    while export_temporaries(dir.path()).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the export never started writing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    repl.send_control('c').unwrap();
+    repl.exp_string("cancelled").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    // The worker stops at its next write and removes its file.
+    let stopped = std::time::Instant::now();
+    while !export_temporaries(dir.path()).is_empty() {
+        assert!(
+            stopped.elapsed() < Duration::from_secs(10),
+            "the temporary file stayed: {:?}",
+            export_temporaries(dir.path())
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let now = std::fs::read(&target).unwrap();
+    assert!(
+        now == b"old,contents\n1,2\n",
+        "the old file was replaced ({} bytes now)",
+        now.len()
+    );
+    repl.send_line("e | count").unwrap();
+    repl.exp_string("   174 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+}
+
 #[test]
 fn wide_results_fit_a_narrow_terminal() {
     let dir = tempfile::tempdir().unwrap();

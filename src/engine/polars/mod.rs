@@ -85,49 +85,27 @@ impl Engine {
         Ok(engine)
     }
 
-    /// An engine whose tables are the CSV, TSV, Parquet and NDJSON files of
-    /// `dir`, each named after its file (without extension).
+    /// An engine whose tables are the CSV, TSV, Parquet, NDJSON and JSON
+    /// files of `dir`, each named after its file (without extension).
     pub fn from_dir(dir: &Path) -> Result<Engine, String> {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("cannot read directory `{}`: {e}", dir.display()))?;
-        let mut files: Vec<_> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && files::FileKind::of(&p.to_string_lossy()).is_ok())
-            .collect();
-        files.sort();
-        if files.is_empty() {
+        let tables = files::data_files(dir).map_err(|e| e.to_string())?;
+        if tables.is_empty() {
             return Err(format!(
                 "no data files in `{}` (looked for .csv, .tsv, .parquet, .ndjson, .jsonl, .json)",
                 dir.display()
             ));
         }
         let mut engine = Engine::default();
-        for path in files {
-            let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
-                continue;
-            };
-            if engine.schemas.contains_key(name) {
-                return Err(format!(
-                    "two files in `{}` would both be table `{name}`",
-                    dir.display()
-                ));
-            }
-            engine.add_file(name, &path.to_string_lossy())?;
+        for (name, path) in tables {
+            // `data_files` keeps only paths that are UTF-8.
+            engine.add_file(&name, &path.to_string_lossy())?;
         }
         Ok(engine)
     }
 
     /// Adds (or replaces) a table read from a file or glob.
     pub fn add_file(&mut self, name: &str, path: &str) -> Result<(), String> {
-        let frame = files::scan(path)?;
-        let kind = files::FileKind::of(path)?;
-        let mut frame_for_schema = frame.clone();
-        let polars_schema = frame_for_schema
-            .collect_schema()
-            .map_err(|e| files::read_failure(&files::expand(path).unwrap_or_default(), kind, &e))?;
-        let schema =
-            types::to_schema(&polars_schema).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        let (frame, schema) = read_file(path)?;
         self.sources.insert(name, frame);
         self.schemas.insert(name.to_owned(), schema);
         self.origins.insert(name.to_owned(), path.to_owned());
@@ -265,12 +243,15 @@ impl Catalog for Engine {
     }
 
     fn file(&self, path: &str) -> Result<Schema, String> {
-        let found = files::expand(path)?;
-        let kind = files::FileKind::of(path)?;
-        let mut frame = files::scan(path)?;
-        let schema = frame
-            .collect_schema()
-            .map_err(|e| files::read_failure(&found, kind, &e))?;
-        types::to_schema(&schema).map_err(|e| format!("cannot read `{path}`: {e}"))
+        read_file(path).map(|(_, schema)| schema)
     }
+}
+
+/// A lazy scan of the file or glob `path` with its schema in the
+/// language's types; errors name the file.
+fn read_file(path: &str) -> Result<(LazyFrame, Schema), String> {
+    let (frame, polars_schema) = files::open(path).map_err(|e| e.to_string())?;
+    let schema =
+        types::to_schema(&polars_schema).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+    Ok((frame, schema))
 }

@@ -33,9 +33,10 @@ impl Sources {
         self.tables.keys().map(String::as_str)
     }
 
-    /// A lazy scan of `path`, format from its extension.
+    /// A lazy scan of `path`, format from its extension; the error names
+    /// the file.
     pub fn scan(&self, path: &str) -> Result<LazyFrame, String> {
-        super::files::scan(path)
+        super::files::scan(path).map_err(|e| e.to_string())
     }
 }
 
