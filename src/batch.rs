@@ -9,9 +9,9 @@ use std::time::Instant;
 
 use infraql::commands::{self, MAX_READ_DEPTH, Reply, Settings};
 use infraql::format::Format;
-use infraql::render::{self, visible};
+use infraql::render::{self, RenderError, visible};
 use infraql::script::{self, Piece};
-use infraql::session::{Outcome, Session};
+use infraql::session::{Cause, Outcome, Refusal, Session};
 
 use crate::{Stop, shown, shown_path};
 
@@ -38,7 +38,7 @@ pub fn run_source(
                 let started = Instant::now();
                 let result = session.run(name, &queries, |outcome| printer.take(outcome));
                 if let Err(failure) = result {
-                    if printer.pipe_closed {
+                    if failure.cause == Cause::OutputClosed {
                         return Err(Stop::BrokenPipe);
                     }
                     // Results printed so far stay printed; flush them before the error.
@@ -52,9 +52,13 @@ pub fn run_source(
             Piece::Command { line, text } => match commands::run(session, settings, &text) {
                 // Settings change quietly, as in other shells' scripts.
                 Reply::Set(_) => {}
-                Reply::Text(text) => printer
-                    .write_text(&shown(&text))
-                    .map_err(|e| Stop::Failed(format!("error: {}", shown(&e))))?,
+                Reply::Text(text) => match printer.write_text(&shown(&text)) {
+                    Ok(()) => {}
+                    Err(e) if e.is_closed_pipe() => return Err(Stop::BrokenPipe),
+                    Err(e) => {
+                        return Err(Stop::Failed(format!("error: {}", shown(&e.to_string()))));
+                    }
+                },
                 Reply::Error(message) => {
                     return Err(Stop::Failed(format!(
                         "error: {}:{line}: {}",
@@ -90,7 +94,6 @@ pub struct Printer<'a> {
     output: Option<(&'a Path, Format)>,
     pending: Option<::polars::prelude::DataFrame>,
     printed_any: bool,
-    pipe_closed: bool,
     /// `.output FILE` in a script: results are appended there.
     redirect: Option<PathBuf>,
 }
@@ -103,7 +106,6 @@ impl<'a> Printer<'a> {
             output,
             pending: None,
             printed_any: false,
-            pipe_closed: false,
             redirect: None,
         }
     }
@@ -120,7 +122,13 @@ impl<'a> Printer<'a> {
         }
     }
 
-    pub fn take(&mut self, outcome: Outcome) -> Result<(), String> {
+    /// Shows one result (or keeps it for `-o`); a closed pipe refuses it so
+    /// the run stops quietly.
+    pub fn take(&mut self, outcome: Outcome) -> Result<(), Refusal> {
+        Ok(self.show(outcome)?)
+    }
+
+    fn show(&mut self, outcome: Outcome) -> Result<(), RenderError> {
         match outcome {
             Outcome::Exported { path, rows } => {
                 eprintln!(
@@ -147,14 +155,14 @@ impl<'a> Printer<'a> {
         }
     }
 
-    fn print(&mut self, mut frame: ::polars::prelude::DataFrame) -> Result<(), String> {
+    fn print(&mut self, mut frame: ::polars::prelude::DataFrame) -> Result<(), RenderError> {
         let (format, view) = (self.format, self.shown_view());
         self.emit(|out| render::write(&mut frame, format, &view, out))
     }
 
     /// Drawn text (a chart, a dot-command's answer), whatever the format.
-    pub fn write_text(&mut self, text: &str) -> Result<(), String> {
-        self.emit(|out| out.write_all(text.as_bytes()).map_err(|e| e.to_string()))
+    pub fn write_text(&mut self, text: &str) -> Result<(), RenderError> {
+        self.emit(|out| Ok(out.write_all(text.as_bytes())?))
     }
 
     /// The view for where results go now: a `.output` file is no terminal,
@@ -172,34 +180,34 @@ impl<'a> Printer<'a> {
     }
 
     /// Writes one result to stdout, a blank line apart from the one before
-    /// in the human formats; notes a closed pipe.
+    /// in the human formats.
     fn emit(
         &mut self,
-        write: impl FnOnce(&mut dyn Write) -> Result<(), String>,
-    ) -> Result<(), String> {
+        write: impl FnOnce(&mut dyn Write) -> Result<(), RenderError>,
+    ) -> Result<(), RenderError> {
         let mut out: Box<dyn Write> = match &self.redirect {
             Some(path) => match OpenOptions::new().append(true).create(true).open(path) {
                 Ok(file) => Box::new(io::BufWriter::new(file)),
-                Err(e) => return Err(format!("cannot write `{}`: {e}", shown_path(path))),
+                Err(e) => {
+                    return Err(RenderError::Io(io::Error::new(
+                        e.kind(),
+                        format!("cannot write `{}`: {e}", shown_path(path)),
+                    )));
+                }
             },
             None => Box::new(io::BufWriter::new(io::stdout().lock())),
         };
         let mut result = Ok(());
         if self.printed_any && !self.format.is_machine() {
-            result = out.write_all(b"\n").map_err(|e| e.to_string());
+            result = out.write_all(b"\n").map_err(RenderError::Io);
         }
         self.printed_any = true;
         result = result.and_then(|()| write(&mut out));
-        result = result.and_then(|()| out.flush().map_err(|e| e.to_string()));
-        if let Err(message) = &result
-            && message.to_lowercase().contains("broken pipe")
-        {
-            self.pipe_closed = true;
-        }
+        result = result.and_then(|()| out.flush().map_err(RenderError::Io));
         result
     }
 
-    pub fn flush_pending(&mut self) -> Result<(), String> {
+    pub fn flush_pending(&mut self) -> Result<(), RenderError> {
         match self.pending.take() {
             Some(frame) => self.print(frame),
             None => Ok(()),

@@ -140,18 +140,24 @@ fn write_with(
             inner: BufWriter::new(temp.as_file()),
             cancel,
         };
-        let stopped = |message: String| {
+        let stopped = |error: render::RenderError| {
             if cancel.is_cancelled() {
-                ExportError::Cancelled
-            } else {
-                ExportError::Format {
+                return ExportError::Cancelled;
+            }
+            match error {
+                render::RenderError::Io(source) => ExportError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                },
+                render::RenderError::Format(message) => ExportError::Format {
                     path: path.to_path_buf(),
                     message,
-                }
+                },
             }
         };
         render::write(frame, format, &render::View::rows(usize::MAX), &mut out).map_err(stopped)?;
-        out.flush().map_err(|e| stopped(e.to_string()))?;
+        out.flush()
+            .map_err(|e| stopped(render::RenderError::Io(e)))?;
     }
     temp.as_file().sync_all().map_err(io_error)?;
     before_rename();

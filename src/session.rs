@@ -12,7 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 
 use crate::cancel::Cancel;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::engine::polars::Engine;
+use crate::engine::polars::{Engine, RunError};
 use crate::format::Format;
 use crate::plan::explain;
 use crate::plan::logical::Sink;
@@ -30,12 +30,55 @@ pub enum Outcome {
     Chart(DataFrame),
 }
 
+/// Why a caller refused a result [`Session::run`] handed it.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The run is being cancelled (Ctrl-C in the shell).
+    #[error("cancelled")]
+    Cancelled,
+    /// Whoever reads the output went away (a closed pipe): stop quietly.
+    #[error("the output was closed")]
+    OutputClosed,
+    /// The result could not be delivered; the message says why.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Refusal {
+        Refusal::Failed(message)
+    }
+}
+
+impl From<crate::render::RenderError> for Refusal {
+    /// A closed pipe is the reader leaving; anything else a failure.
+    fn from(error: crate::render::RenderError) -> Refusal {
+        if error.is_closed_pipe() {
+            Refusal::OutputClosed
+        } else {
+            Refusal::Failed(error.to_string())
+        }
+    }
+}
+
+/// What stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// An error, described by the diagnostics.
+    Error,
+    /// Ctrl-C: nothing is wrong with the query.
+    Cancelled,
+    /// The reader of the results went away.
+    OutputClosed,
+}
+
 /// Why a run stopped: diagnostics about one source text.
 #[derive(Debug, Clone)]
 pub struct Failure {
     pub source_name: String,
     pub source_text: String,
     pub diagnostics: Vec<Diagnostic>,
+    pub cause: Cause,
 }
 
 impl Failure {
@@ -104,23 +147,28 @@ impl Session {
         &mut self,
         source_name: &str,
         text: &str,
-        mut on_outcome: impl FnMut(Outcome) -> Result<(), String>,
+        mut on_outcome: impl FnMut(Outcome) -> Result<(), Refusal>,
     ) -> Result<(), Failure> {
-        let fail = |diagnostics: Vec<Diagnostic>| Failure {
+        let stopped = |diagnostics: Vec<Diagnostic>, cause: Cause| Failure {
             source_name: source_name.to_owned(),
             source_text: text.to_owned(),
             diagnostics,
+            cause,
         };
+        let fail = |diagnostics: Vec<Diagnostic>| stopped(diagnostics, Cause::Error);
         let now = self.clock();
         let steps = resolve_text(&self.engine, now, text, &mut self.bindings).map_err(fail)?;
         for step in steps {
             let Step::Run { query, span } = step else {
                 continue;
             };
-            let mut frame = self
-                .engine
-                .collect(&query.plan)
-                .map_err(|message| fail(vec![runtime_error(message, span)]))?;
+            let mut frame = self.engine.collect(&query.plan).map_err(|e| {
+                let cause = match e {
+                    RunError::Cancelled => Cause::Cancelled,
+                    RunError::OverBudget(_) | RunError::Failed(_) => Cause::Error,
+                };
+                stopped(vec![runtime_error(e.to_string(), span)], cause)
+            })?;
             let outcome = match &query.sink {
                 Sink::Export(path) => {
                     let format =
@@ -132,9 +180,13 @@ impl Session {
                         &self.cancel,
                     )
                     .map_err(|e| {
-                        fail(vec![
-                            Diagnostic::at(e.to_string(), span).with_label("while exporting this"),
-                        ])
+                        let cause = match e {
+                            crate::export::ExportError::Cancelled => Cause::Cancelled,
+                            _ => Cause::Error,
+                        };
+                        let diagnostic =
+                            Diagnostic::at(e.to_string(), span).with_label("while exporting this");
+                        stopped(vec![diagnostic], cause)
                     })?;
                     Outcome::Exported {
                         path: path.clone(),
@@ -144,7 +196,14 @@ impl Session {
                 Sink::Show => Outcome::Rows(frame),
                 Sink::Chart => Outcome::Chart(frame),
             };
-            on_outcome(outcome).map_err(|m| fail(vec![Diagnostic::new(m)]))?;
+            on_outcome(outcome).map_err(|refusal| {
+                let cause = match refusal {
+                    Refusal::Cancelled => Cause::Cancelled,
+                    Refusal::OutputClosed => Cause::OutputClosed,
+                    Refusal::Failed(_) => Cause::Error,
+                };
+                stopped(vec![Diagnostic::new(refusal.to_string())], cause)
+            })?;
         }
         Ok(())
     }
@@ -157,6 +216,7 @@ impl Session {
             source_name: source_name.to_owned(),
             source_text: text.to_owned(),
             diagnostics,
+            cause: Cause::Error,
         };
         // Explaining defines nothing: `let`s are resolved on a copy.
         let mut bindings = self.bindings.clone();

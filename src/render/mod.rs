@@ -66,6 +66,33 @@ pub fn chart(frame: &DataFrame, view: &View) -> String {
     chart::draw(&cells::preview(frame, limit), view)
 }
 
+/// Why a result could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// Writing failed: a full disk, a closed pipe.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The frame cannot be put in the format (a type it has no place for).
+    #[error("{0}")]
+    Format(String),
+}
+
+impl RenderError {
+    /// Whether the reader of the output went away.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, RenderError::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    fn from_polars(error: ::polars::prelude::PolarsError) -> RenderError {
+        match error {
+            ::polars::prelude::PolarsError::IO { error, .. } => {
+                RenderError::Io(std::io::Error::new(error.kind(), error.to_string()))
+            }
+            other => RenderError::Format(describe_error(&other)),
+        }
+    }
+}
+
 /// Writes `frame` in `format`. The table and line views show at most
 /// `view.max_rows` rows and say so when they leave rows out. On a terminal
 /// (`view.terminal`), machine formats are shown with their control
@@ -75,7 +102,7 @@ pub fn write(
     format: Format,
     view: &View,
     out: &mut dyn Write,
-) -> Result<(), String> {
+) -> Result<(), RenderError> {
     if !view.terminal || !format.is_machine() {
         return write_raw(frame, format, view, out);
     }
@@ -87,7 +114,7 @@ pub fn write(
     };
     let mut shown = visible::Escaping::new(out, layout);
     write_raw(frame, format, view, &mut shown)?;
-    shown.finish().map_err(|e| e.to_string())
+    Ok(shown.finish()?)
 }
 
 fn write_raw(
@@ -95,9 +122,9 @@ fn write_raw(
     format: Format,
     view: &View,
     out: &mut dyn Write,
-) -> Result<(), String> {
-    let io = |e: std::io::Error| e.to_string();
-    let polars = |e: ::polars::prelude::PolarsError| describe_error(&e);
+) -> Result<(), RenderError> {
+    let io = RenderError::Io;
+    let polars = RenderError::from_polars;
     match format {
         Format::Table => {
             let preview = cells::preview(frame, view.max_rows);

@@ -249,7 +249,9 @@ fn show(outcome: Outcome, settings: &Settings, first: &mut bool) {
     }
     *first = false;
     let written = match outcome {
-        Outcome::Rows(mut frame) => render::write(&mut frame, settings.mode, &view, &mut out),
+        Outcome::Rows(mut frame) => {
+            render::write(&mut frame, settings.mode, &view, &mut out).map_err(|e| e.to_string())
+        }
         Outcome::Chart(frame) => out
             .write_all(render::chart(&frame, &view).as_bytes())
             .map_err(|e| e.to_string()),

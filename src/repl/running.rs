@@ -19,7 +19,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use infraql::cancel::Cancel;
-use infraql::session::{Failure, Outcome, Session};
+use infraql::session::{Cause, Failure, Outcome, Refusal, Session};
 
 /// How often the waiting side looks at Ctrl-C and the spinner.
 const TICK: Duration = Duration::from_millis(100);
@@ -71,11 +71,12 @@ pub fn run(
         .spawn(move || {
             let result = copy.run(&name, &text, |outcome| {
                 if worker_stop.is_cancelled() {
-                    return Err("cancelled".to_owned());
+                    return Err(Refusal::Cancelled);
                 }
+                // The shell stopped listening: it was told to cancel.
                 sender
                     .send(Message::Result(outcome))
-                    .map_err(|_| "cancelled".to_owned())
+                    .map_err(|_| Refusal::Cancelled)
             });
             let _ = sender.send(Message::Done(Box::new(copy), result));
         });
@@ -92,7 +93,10 @@ pub fn run(
             Ok(Message::Done(finished, result)) => {
                 spinner.clear();
                 // Ctrl-C may stop the engine before this loop sees it.
-                if interrupted.swap(false, Ordering::SeqCst) {
+                let cancelled = result
+                    .as_ref()
+                    .is_err_and(|failure| failure.cause == Cause::Cancelled);
+                if interrupted.swap(false, Ordering::SeqCst) || cancelled {
                     return Finished::Cancelled;
                 }
                 // What ran before a failure stays, as in a script.

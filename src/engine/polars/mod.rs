@@ -26,8 +26,20 @@ use crate::plan::logical::Plan;
 use crate::plan::resolve::Catalog;
 use crate::plan::schema::Schema;
 
-/// What a run stopped by Ctrl-C reports.
-pub const CANCELLED: &str = "cancelled";
+/// Why [`Engine::collect`] produced no frame.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// Stopped by Ctrl-C.
+    #[error("cancelled")]
+    Cancelled,
+    /// Stopped because the process outgrew the memory budget (in bytes).
+    #[error("{}", memory::exceeded_message(*.0))]
+    OverBudget(u64),
+    /// The query could not be answered; the message says why in the
+    /// language's terms (a file and line where a file is to blame).
+    #[error("{0}")]
+    Failed(String),
+}
 
 /// Lets Ctrl-C (SIGINT) stop a running [`Engine::collect`] at the engine's
 /// next batch instead of ending the process. Call once, after any panic
@@ -147,23 +159,26 @@ impl Engine {
 
     /// Runs `plan` to completion. A failure that a file explains (a value
     /// that does not parse, a damaged file) names the file and line. After
-    /// [`enable_interrupts`], Ctrl-C stops the run with [`CANCELLED`].
+    /// [`enable_interrupts`], Ctrl-C stops the run with
+    /// [`RunError::Cancelled`].
     ///
     /// While it runs, the process's memory is watched (see
     /// [`memory`](crate::engine::memory)): past the budget the run stops
     /// the same way, with a message saying so.
-    pub fn collect(&self, plan: &Plan) -> Result<DataFrame, String> {
-        let frame = self.lazy(plan)?;
+    pub fn collect(&self, plan: &Plan) -> Result<DataFrame, RunError> {
+        let frame = self.lazy(plan).map_err(RunError::Failed)?;
         let run = std::panic::AssertUnwindSafe(|| Self::run(frame));
         let watch = memory::Watch::start(stop_running_queries);
         let outcome = catch_polars_abort(run);
         let over_budget = watch.exceeded();
         drop(watch);
         match (outcome, over_budget) {
-            (_, Some(limit)) => Err(memory::exceeded_message(limit)),
-            (Ok(Ok(result)), None) => result.map_err(|e| self.explain_failure(plan, &e)),
-            (Ok(Err(panicked)), None) => Err(panicked),
-            (Err(_), None) => Err(CANCELLED.to_owned()),
+            (_, Some(limit)) => Err(RunError::OverBudget(limit)),
+            (Ok(Ok(result)), None) => {
+                result.map_err(|e| RunError::Failed(self.explain_failure(plan, &e)))
+            }
+            (Ok(Err(panicked)), None) => Err(RunError::Failed(panicked)),
+            (Err(_), None) => Err(RunError::Cancelled),
         }
     }
 
