@@ -381,3 +381,37 @@ fn a_killed_export_keeps_the_target_and_the_next_export_removes_its_leftover() {
     assert_eq!(temporaries(), Vec::<String>::new(), "the leftover is gone");
     assert_eq!(fs::read_to_string(&target).unwrap(), "old\n");
 }
+
+#[test]
+fn a_glob_over_files_with_different_columns_names_two_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a1.csv"), "a,b\n1,2\n").unwrap();
+    fs::write(dir.path().join("a2.csv"), "a,c\n3,4\n").unwrap();
+    let pattern = dir.path().join("a*.csv");
+    infraql()
+        .args(["-e", &format!("from \"{}\"", pattern.display())])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("have different columns")
+                .and(predicate::str::contains("a1.csv` has a, b"))
+                .and(predicate::str::contains("a2.csv` has a, c"))
+                .and(predicate::str::contains("union")),
+        );
+    // Read apart, they combine by name.
+    let (one, two) = (dir.path().join("a1.csv"), dir.path().join("a2.csv"));
+    infraql()
+        .args([
+            "--format",
+            "csv",
+            "-e",
+            &format!(
+                "from \"{}\" | union (from \"{}\") | sort a",
+                one.display(),
+                two.display()
+            ),
+        ])
+        .assert()
+        .success()
+        .stdout("a,b,c\n1,2,\n3,,4\n");
+}

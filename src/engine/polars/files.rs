@@ -90,6 +90,17 @@ pub enum FileError {
     /// What reading failed on: `problem` says where when the file shows it.
     #[error("cannot read `{path}`: {problem}")]
     Bad { path: String, problem: String },
+    /// Files of one pattern whose columns differ.
+    #[error(
+        "the files of `{pattern}` have different columns: `{first}` has {first_columns}, `{other}` has {other_columns}; read them apart and combine them with `union` (columns matched by name)"
+    )]
+    DifferentColumns {
+        pattern: String,
+        first: String,
+        first_columns: String,
+        other: String,
+        other_columns: String,
+    },
 }
 
 /// The file formats that can be read.
@@ -335,12 +346,44 @@ pub fn open(path: &str) -> Result<(LazyFrame, PolarsSchema), FileError> {
     let mut frame = scan(path)?;
     let schema = frame.collect_schema().map_err(|e| {
         let files = expand(path).unwrap_or_default();
+        if let Some(mismatch) = different_columns(path, &files) {
+            return mismatch;
+        }
         match FileKind::of(path) {
             Ok(kind) => read_failure(path, &files, kind, &e),
             Err(unknown) => unknown,
         }
     })?;
     Ok((frame, (*schema).clone()))
+}
+
+/// The first file of `files` whose column names differ from the first
+/// one's, as an error naming both (`None` when they all agree or a file
+/// cannot be read on its own, which its own error then explains).
+fn different_columns(pattern: &str, files: &[PathBuf]) -> Option<FileError> {
+    if files.len() < 2 {
+        return None;
+    }
+    let columns = |file: &PathBuf| -> Option<Vec<String>> {
+        let mut frame = scan(&file.display().to_string()).ok()?;
+        let schema = frame.collect_schema().ok()?;
+        Some(schema.iter_names().map(|n| n.to_string()).collect())
+    };
+    let first_columns = columns(&files[0])?;
+    let shown = |names: &[String]| names.join(", ");
+    for other in &files[1..] {
+        let other_columns = columns(other)?;
+        if other_columns != first_columns {
+            return Some(FileError::DifferentColumns {
+                pattern: pattern.to_owned(),
+                first: files[0].display().to_string(),
+                first_columns: shown(&first_columns),
+                other: other.display().to_string(),
+                other_columns: shown(&other_columns),
+            });
+        }
+    }
+    None
 }
 
 fn ref_paths(files: &[PathBuf]) -> Result<Vec<PlRefPath>, FileError> {
