@@ -324,13 +324,18 @@ pub fn scan(path: &str) -> Result<LazyFrame, FileError> {
                 .with_infer_schema_length(Some(10_000))
                 .finish()
         }
-        FileKind::Parquet => LazyFrame::scan_parquet_files(
-            ref_paths(&files)?.into_iter().collect(),
-            ScanArgsParquet {
-                glob: false,
-                ..ScanArgsParquet::default()
-            },
-        ),
+        FileKind::Parquet => {
+            for file in &files {
+                super::parquet_check::verify(file)?;
+            }
+            LazyFrame::scan_parquet_files(
+                ref_paths(&files)?.into_iter().collect(),
+                ScanArgsParquet {
+                    glob: false,
+                    ..ScanArgsParquet::default()
+                },
+            )
+        }
         FileKind::Ndjson => scan_lines(&files),
         FileKind::Json => return scan_json(path, &files),
     };

@@ -8,6 +8,7 @@ mod errors;
 mod expr;
 pub mod files;
 mod lower;
+mod parquet_check;
 pub mod sources;
 pub mod types;
 
