@@ -430,3 +430,42 @@ fn two_shells_open_at_once_keep_all_their_history() {
     third.send_control('d').unwrap();
     third.exp_eof().unwrap();
 }
+
+#[test]
+fn a_long_line_typed_without_bracketed_paste_gets_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    // The editor redraws the whole input each time it wraps to a new
+    // terminal row, which is its own cost and not what is tested here: a
+    // wide terminal keeps those redraws few. What is tested is that
+    // colours and hints no longer redraw the whole input for every key.
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!(
+            "stty cols 1000 rows 40 && exec '{}'",
+            env!("CARGO_BIN_EXE_infraql")
+        ))
+        .env("INFRAQL_HISTORY", dir.path().join("history.txt"))
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut repl = spawn_command(command, Some(30_000)).expect("REPL starts");
+    repl.exp_string(PROMPT).unwrap();
+    // One line of about 110 KB, sent as plain keys (no paste brackets).
+    let names: Vec<String> = (0..11_000).map(|i| format!("\"s{i:06}\"")).collect();
+    let query = format!(
+        "services | where service in [{}, \"packages\"] | count",
+        names.join(",")
+    );
+    assert!(query.len() > 100_000, "{}", query.len());
+    type_keys(&mut repl, &query);
+    type_keys(&mut repl, "\r");
+    repl.exp_string("1 row").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("services | where service == \"packages\" | count")
+        .unwrap();
+    repl.exp_string("1 row").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+}
