@@ -5,9 +5,10 @@
 //! input, and redraws all of it when either is on. Typing (or pasting
 //! without bracketed paste) a long input would cost the length of the input
 //! per key, so past [`EDIT_HELP_LIMIT`] bytes the input is left uncoloured
-//! and gets no hint; the editor then only writes the new character. Whether
-//! an entry is complete is decided in one pass over the text whatever its
-//! length, and only when Enter is pressed.
+//! and gets no hint; the editor then writes just the new character (it
+//! still redraws the whole input each time it wraps to a new terminal row,
+//! and on each new line). Whether an entry is complete is decided in one
+//! pass over the text whatever its length, and only when Enter is pressed.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
