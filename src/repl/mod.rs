@@ -12,12 +12,13 @@
 //! gets results with the bytes exactly.
 
 mod helper;
+mod history;
 mod running;
 
 use std::cell::RefCell;
 use std::fs::OpenOptions;
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -25,7 +26,7 @@ use std::sync::atomic::AtomicBool;
 use rustyline::Editor;
 use rustyline::config::{CompletionType, Config};
 use rustyline::error::ReadlineError;
-use rustyline::history::DefaultHistory;
+use rustyline::history::MemHistory;
 
 use infraql::commands::{self, Reply, Settings};
 use infraql::format::Format;
@@ -50,22 +51,28 @@ fn history_path() -> Option<PathBuf> {
 /// Runs the shell until `.quit` or Ctrl-D; `--format` (a human or text
 /// format) and `--max-rows`/`--humanize` are where its settings start.
 pub fn run(session: Session, format: Format, view: View) -> Result<(), String> {
+    let start_error = |e| format!("error: cannot start the shell: {e}");
     let config = Config::builder()
         .auto_add_history(false)
         .completion_type(CompletionType::List)
+        .max_history_size(history::MAX_ENTRIES)
+        .map_err(start_error)?
         .build();
     let session = Rc::new(RefCell::new(session));
-    let mut editor: Editor<helper::ReplHelper, DefaultHistory> =
-        Editor::with_config(config).map_err(|e| format!("error: cannot start the shell: {e}"))?;
+    // The editor keeps history in memory; `history` reads and writes the
+    // file.
+    let memory = MemHistory::with_config(&config);
+    let mut editor: Editor<helper::ReplHelper, MemHistory> =
+        Editor::with_history(config, memory).map_err(start_error)?;
     editor.set_helper(Some(helper::ReplHelper::new(
         Rc::clone(&session),
         crate::colour_wanted(io::stdout().is_terminal()),
     )));
     let history = history_path();
     if let Some(path) = &history {
-        // A missing history file is normal on first use.
-        let _ = editor.load_history(path);
+        load_history(&mut editor, path);
     }
+    let mut history_failed = false;
     // Ctrl-C while a query runs stops the engine and sets this flag instead
     // of ending the process; at the prompt the editor reads it as a key.
     infraql::engine::polars::enable_interrupts();
@@ -88,9 +95,10 @@ pub fn run(session: Session, format: Format, view: View) -> Result<(), String> {
                 if input.is_empty() {
                     continue;
                 }
-                let _ = editor.add_history_entry(input);
-                if let Some(path) = &history {
-                    save_history(&mut editor, path);
+                // A repeat of the entry before is not added again.
+                let added = editor.add_history_entry(input).unwrap_or(false);
+                if let (true, Some(path)) = (added, &history) {
+                    save_history(path, input, &mut history_failed);
                 }
                 let shell = Shell {
                     session: &session,
@@ -207,15 +215,39 @@ impl Shell<'_> {
     }
 }
 
-fn save_history(editor: &mut Editor<helper::ReplHelper, DefaultHistory>, path: &PathBuf) {
-    if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+/// Puts the file's entries into the editor's history; a missing file is
+/// normal on first use, unreadable lines are skipped with a warning.
+fn load_history(editor: &mut Editor<helper::ReplHelper, MemHistory>, path: &Path) {
+    match history::load(path) {
+        Ok(loaded) => {
+            for entry in loaded.entries {
+                let _ = editor.add_history_entry(entry);
+            }
+            if let Some((line, why)) = loaded.skipped.first() {
+                let more = match loaded.skipped.len() - 1 {
+                    0 => String::new(),
+                    1 => " (and 1 more line)".to_owned(),
+                    n => format!(" (and {n} more lines)"),
+                };
+                eprintln!(
+                    "warning: history file `{}` line {line}: {why}; skipped{more}",
+                    crate::shown_path(path)
+                );
+            }
+        }
+        Err(e) => eprintln!("warning: {}", crate::shown(&e.to_string())),
     }
-    if let Err(e) = editor.save_history(path) {
-        eprintln!(
-            "warning: cannot save history to {}: {e}",
-            crate::shown_path(path)
-        );
+}
+
+/// Appends one entry to the history file. A failure is reported the first
+/// time only, so a read-only file does not repeat the same warning after
+/// every entry.
+fn save_history(path: &Path, entry: &str, failed: &mut bool) {
+    if let Err(e) = history::append(path, &[entry], history::MAX_ENTRIES)
+        && !*failed
+    {
+        eprintln!("warning: {}", crate::shown(&e.to_string()));
+        *failed = true;
     }
 }
 

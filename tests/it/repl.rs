@@ -23,6 +23,13 @@ fn type_keys(repl: &mut PtySession, keys: &str) {
 }
 
 fn start_with(history: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> PtySession {
+    let mut session = spawn(history, env, args);
+    session.exp_string(PROMPT).expect("first prompt");
+    session
+}
+
+/// The REPL started, before its first prompt.
+fn spawn(history: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> PtySession {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
     command
         .args(args)
@@ -31,10 +38,7 @@ fn start_with(history: &std::path::Path, env: &[(&str, &str)], args: &[&str]) ->
         .env_remove("NO_COLOR")
         .envs(env.iter().copied())
         .current_dir(env!("CARGO_MANIFEST_DIR"));
-    let mut session = spawn_command(command, Some(Duration::from_secs(30).as_millis() as u64))
-        .expect("REPL starts");
-    session.exp_string(PROMPT).expect("first prompt");
-    session
+    spawn_command(command, Some(Duration::from_secs(30).as_millis() as u64)).expect("REPL starts")
 }
 
 #[test]
@@ -403,6 +407,124 @@ fn wide_results_fit_a_narrow_terminal() {
     repl.exp_string(PROMPT).unwrap();
     repl.send_line("services | take 1").unwrap();
     repl.exp_string("requests_30d = ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+}
+
+/// The up arrow, as an xterm sends it.
+const UP: &str = "\x1b[A";
+
+#[test]
+fn a_history_file_with_an_unreadable_line_keeps_the_other_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.txt");
+    let old: &[u8] = b"#V2\nservers | count\n\xff\xfe not text\nservices |\\n  count\n";
+    std::fs::write(&history, old).unwrap();
+
+    let mut repl = spawn(&history, &[("NO_COLOR", "1")], &[]);
+    repl.exp_string("history file").unwrap();
+    repl.exp_string("line 3: not valid UTF-8; skipped").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    // The entries before and after the bad line are both there, the
+    // multi-line one whole.
+    type_keys(&mut repl, UP);
+    repl.exp_string("services |").unwrap();
+    repl.exp_string("  count").unwrap();
+    // Up in a two-line entry first goes to its first line, then to the
+    // entry before.
+    type_keys(&mut repl, UP);
+    type_keys(&mut repl, UP);
+    repl.exp_string("servers | count").unwrap();
+    repl.send_line("").unwrap();
+    repl.exp_string("    11 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("deployments | take 0").unwrap();
+    repl.exp_string("0 rows").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+
+    // Nothing was lost, not even the unreadable line; the new entries
+    // come after the old ones.
+    let mut expected = old.to_vec();
+    expected.extend_from_slice(b"servers | count\ndeployments | take 0\n.quit\n");
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(&history).unwrap()),
+        String::from_utf8_lossy(&expected)
+    );
+}
+
+#[test]
+fn two_shells_open_at_once_keep_all_their_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.txt");
+    let mut first = start(&history);
+    let mut second = start(&history);
+    for i in 0..10 {
+        for (name, repl) in [("a", &mut first), ("b", &mut second)] {
+            repl.send_line(&format!("let {name}{i} = servers")).unwrap();
+            repl.exp_string(PROMPT).unwrap();
+        }
+    }
+    for repl in [&mut first, &mut second] {
+        repl.send_control('d').unwrap();
+        repl.exp_eof().unwrap();
+    }
+    let saved = std::fs::read_to_string(&history).unwrap();
+    for name in ["a", "b"] {
+        for i in 0..10 {
+            let entry = format!("\nlet {name}{i} = servers\n");
+            assert_eq!(saved.matches(&entry).count(), 1, "{entry:?} in {saved}");
+        }
+    }
+
+    // A third shell sees the entries of both.
+    let mut third = start(&history);
+    type_keys(&mut third, UP);
+    third.exp_string("let b9 = servers").unwrap();
+    type_keys(&mut third, UP);
+    third.exp_string("let a9 = servers").unwrap();
+    third.send_control('c').unwrap();
+    third.exp_string(PROMPT).unwrap();
+    third.send_control('d').unwrap();
+    third.exp_eof().unwrap();
+}
+
+#[test]
+fn a_long_line_typed_without_bracketed_paste_gets_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    // The editor redraws the whole input each time it wraps to a new
+    // terminal row, which is its own cost and not what is tested here: a
+    // wide terminal keeps those redraws few. What is tested is that
+    // colours and hints no longer redraw the whole input for every key.
+    let mut command = std::process::Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!(
+            "stty cols 1000 rows 40 && exec '{}'",
+            env!("CARGO_BIN_EXE_infraql")
+        ))
+        .env("INFRAQL_HISTORY", dir.path().join("history.txt"))
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut repl = spawn_command(command, Some(30_000)).expect("REPL starts");
+    repl.exp_string(PROMPT).unwrap();
+    // One line of about 110 KB, sent as plain keys (no paste brackets).
+    let names: Vec<String> = (0..11_000).map(|i| format!("\"s{i:06}\"")).collect();
+    let query = format!(
+        "services | where service in [{}, \"packages\"] | count",
+        names.join(",")
+    );
+    assert!(query.len() > 100_000, "{}", query.len());
+    type_keys(&mut repl, &query);
+    type_keys(&mut repl, "\r");
+    repl.exp_string("1 row").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("services | where service == \"packages\" | count")
+        .unwrap();
+    repl.exp_string("1 row").unwrap();
     repl.exp_string(PROMPT).unwrap();
     repl.send_line(".quit").unwrap();
     repl.exp_eof().unwrap();
