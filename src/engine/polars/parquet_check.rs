@@ -103,7 +103,7 @@ pub fn verify(path: &Path) -> Result<(), FileError> {
 
 /// The file's metadata, from its footer.
 fn read_footer(file: &mut BufReader<File>) -> Result<FileMetaData, &'static str> {
-    let not_parquet = "not a Parquet file (no footer)";
+    let not_parquet = "not a Parquet file";
     let length = file.seek(SeekFrom::End(0)).map_err(|_| not_parquet)?;
     if length < 12 {
         return Err(not_parquet);
