@@ -194,10 +194,19 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
                 .map_err(Stop::Failed)
                 .map(|()| ExitCode::SUCCESS);
         }
+        // Read with a bound: `infraql < /dev/zero` must not grow forever.
+        let limit = infraql::engine::polars::files::SCRIPT_LIMIT;
         let mut text = String::new();
         io::stdin()
+            .take(limit + 1)
             .read_to_string(&mut text)
             .map_err(|e| Stop::Failed(format!("error: cannot read standard input: {e}")))?;
+        if text.len() as u64 > limit {
+            return Err(Stop::Failed(format!(
+                "error: standard input is larger than {} MiB, too large for a script",
+                limit >> 20
+            )));
+        }
         sources.push(("<stdin>".to_owned(), text));
     }
 

@@ -182,3 +182,19 @@ fn the_shell_survives_long_chains() {
     repl.send_line(".quit").unwrap();
     repl.exp_eof().unwrap();
 }
+
+#[test]
+fn endless_standard_input_is_refused_not_read_forever() {
+    let zero = std::fs::File::open("/dev/zero").expect("/dev/zero");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"))
+        .env("INFRAQL_HISTORY", "")
+        .stdin(zero)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("standard input is larger than 64 MiB"),
+        "{stderr}"
+    );
+}
