@@ -43,6 +43,12 @@ targets=(
     "import 16384 1024"
 )
 
+# The import target writes a small tree and six CSV files per input: on a
+# memory file system, where there is one, it runs several times faster.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    export TMPDIR=/dev/shm
+fi
+
 failed=0
 summary=()
 for entry in "${targets[@]}"; do
