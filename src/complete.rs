@@ -22,6 +22,7 @@ use crate::plan::functions::FUNCTIONS;
 use crate::session::Session;
 use crate::syntax::lexeme::{EXPRESSION_WORDS, RESERVED};
 use crate::syntax::parser::OPERATORS;
+use crate::syntax::tokens::{Kind, Token, is_word_char, is_word_start, tokens};
 
 /// File extensions infraql reads as tables.
 const DATA_EXTENSIONS: &[&str] = &["csv", "tsv", "parquet", "pq", "json", "ndjson", "jsonl"];
@@ -98,52 +99,44 @@ impl Context {
         // Statement-ending newlines become `;` and comments spaces, byte for
         // byte, so offsets into `marked` are offsets into `text`.
         let marked = crate::syntax::mark_statement_ends(text);
-        let bytes = marked.as_bytes();
         // Open brackets: offset just inside, whether it holds a pipeline,
         // and just after the last `|` at its level.
         let mut stack: Vec<Open> = vec![Open::pipeline(0)];
         let mut open_string = None;
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                quote @ (b'"' | b'\'' | b'`') => {
-                    let mut j = i + 1;
-                    while j < bytes.len() && bytes[j] != quote {
-                        j += if bytes[j] == b'\\' { 2 } else { 1 };
-                    }
-                    if j >= bytes.len() {
-                        if quote != b'`' {
-                            open_string = Some(i);
-                        }
-                        break;
-                    }
-                    i = j;
+        for Token { kind, range } in tokens(&marked) {
+            let i = range.start;
+            match kind {
+                Kind::String { closed: false } => {
+                    open_string = Some(i);
+                    break;
                 }
-                b';' => stack = vec![Open::pipeline(i + 1)],
-                b'(' => {
-                    let pipeline = opens_pipeline(&marked[..i], &stack);
-                    stack.push(Open {
+                Kind::Symbol => match &marked[range] {
+                    ";" => stack = vec![Open::pipeline(i + 1)],
+                    "(" => {
+                        let pipeline = opens_pipeline(&marked[..i], &stack);
+                        stack.push(Open {
+                            start: i + 1,
+                            pipeline,
+                            last_pipe: None,
+                        });
+                    }
+                    "[" => stack.push(Open {
                         start: i + 1,
-                        pipeline,
+                        pipeline: false,
                         last_pipe: None,
-                    });
-                }
-                b'[' => stack.push(Open {
-                    start: i + 1,
-                    pipeline: false,
-                    last_pipe: None,
-                }),
-                b')' | b']' if stack.len() > 1 => {
-                    stack.pop();
-                }
-                b'|' => {
-                    if let Some(innermost) = stack.last_mut().filter(|o| o.pipeline) {
-                        innermost.last_pipe = Some(i + 1);
+                    }),
+                    ")" | "]" if stack.len() > 1 => {
+                        stack.pop();
                     }
-                }
+                    "|" => {
+                        if let Some(innermost) = stack.last_mut().filter(|o| o.pipeline) {
+                            innermost.last_pipe = Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                },
                 _ => {}
             }
-            i += 1;
         }
         let pipeline = stack
             .iter()
@@ -218,8 +211,7 @@ fn strip_let(text: &str) -> &str {
 
 fn is_name(text: &str) -> bool {
     let mut chars = text.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
+    chars.next().is_some_and(is_word_start) && chars.all(is_word_char)
 }
 
 /// The last whole word of `text`, if it ends in one.
@@ -232,7 +224,7 @@ fn last_word(text: &str) -> Option<&str> {
 fn word_start(text: &str) -> usize {
     text.char_indices()
         .rev()
-        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .take_while(|(_, c)| is_word_char(*c))
         .last()
         .map_or(text.len(), |(i, _)| i)
 }
@@ -446,6 +438,15 @@ mod tests {
         assert_eq!(offered("services | join left dep"), ["deployments"]);
         assert_eq!(offered("let big = servi"), ["services"]);
         assert_eq!(offered("services | union (inc"), ["incidents"]);
+    }
+
+    #[test]
+    fn a_backslash_in_a_backquoted_name_is_a_plain_character_as_for_the_parser() {
+        // The name `x\` is closed by its second backquote, so the `|` after
+        // it starts a new operator.
+        assert_eq!(offered("services | where `x\\` == 1 | so"), ["sort"]);
+        // A string's backslash escapes its quote: the string is still open.
+        assert!(offered("services | where service == \"x\\\" | so").is_empty());
     }
 
     #[test]

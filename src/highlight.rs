@@ -1,13 +1,15 @@
 //! Colours for the REPL's input: keywords, strings, numbers and comments.
 //!
 //! [`classify`] finds the coloured stretches of a line; [`to_ansi`] wraps
-//! them in terminal colour codes. The scan is forgiving: half-typed input
+//! them in terminal colour codes. It reads the text with the language's own
+//! token rules (`syntax::tokens`), which are forgiving: half-typed input
 //! (an unclosed string, a stray symbol) is coloured as far as it goes.
 
 use std::ops::Range;
 
 use crate::syntax::lexeme::{CLAUSE_WORDS, EXPRESSION_WORDS, RESERVED};
 use crate::syntax::parser::OPERATORS;
+use crate::syntax::tokens::{Kind, Token, tokens};
 
 /// What a coloured stretch of input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,94 +27,31 @@ pub enum Class {
 
 /// The coloured stretches of `text`, in order, as byte ranges.
 pub fn classify(text: &str) -> Vec<(Range<usize>, Class)> {
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let start = i;
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                out.push((start..i, Class::Comment));
-            }
-            quote @ (b'"' | b'\'') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i = (i + 1).min(bytes.len());
-                out.push((start..i, Class::String));
-            }
-            b'`' => {
-                // A backquoted name is a name, not a string.
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'`' {
-                    i += 1;
-                }
-                i = (i + 1).min(bytes.len());
-            }
-            b if b.is_ascii_digit() => {
-                i = number_end(bytes, i);
-                out.push((start..i, Class::Number));
-            }
-            b if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 => {
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                let word = &text[start..i];
-                let next = text[i..].trim_start().as_bytes().first();
+    for Token { kind, range } in tokens(text) {
+        let class = match kind {
+            Kind::Comment => Class::Comment,
+            Kind::String { .. } => Class::String,
+            Kind::Number => Class::Number,
+            Kind::Word => {
+                let word = &text[range.clone()];
                 let keyword = [OPERATORS, RESERVED, EXPRESSION_WORDS, CLAUSE_WORDS]
                     .iter()
                     .any(|words| words.contains(&word));
                 if keyword {
-                    out.push((start..i, Class::Keyword));
-                } else if next == Some(&b'(') {
-                    out.push((start..i, Class::Function));
+                    Class::Keyword
+                } else if text[range.end..].trim_start().starts_with('(') {
+                    Class::Function
+                } else {
+                    continue;
                 }
             }
-            _ => i += 1,
-        }
+            // A backquoted name is a name, not a string.
+            Kind::Name { .. } | Kind::Space | Kind::Newline | Kind::Symbol => continue,
+        };
+        out.push((range, class));
     }
     out
-}
-
-/// Where a number starting at `start` ends: digits with `_` and a
-/// fraction, a date or datetime (`2025-11-17T06:00:00`), then a unit or
-/// magnitude suffix (`ms`, `1.5K`).
-fn number_end(bytes: &[u8], start: usize) -> usize {
-    let digits = |mut i: usize| {
-        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
-            i += 1;
-        }
-        i
-    };
-    let mut i = digits(start);
-    let at = |i: usize| bytes.get(i).copied().unwrap_or(0);
-    // A date: dddd-dd-dd, perhaps with a time.
-    if i - start == 4 && at(i) == b'-' && at(i + 1).is_ascii_digit() {
-        i = digits(i + 1);
-        if at(i) == b'-' && at(i + 1).is_ascii_digit() {
-            i = digits(i + 1);
-        }
-        if at(i) == b'T' && at(i + 1).is_ascii_digit() {
-            i += 1;
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b':') {
-                i += 1;
-            }
-        }
-        return i;
-    }
-    if at(i) == b'.' && at(i + 1).is_ascii_digit() {
-        i = digits(i + 1);
-    }
-    while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
-        i += 1;
-    }
-    i
 }
 
 /// `text` with its stretches coloured for a terminal.

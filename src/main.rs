@@ -95,21 +95,24 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
 }
 
-/// Panics are bugs; they should read as one line, not a debug dump. One
-/// kind is expected and handled: the streaming engine reports operations
-/// it lacks by panicking, and the engine falls back to the in-memory one.
+/// Panics are bugs; they should read as one line, not a debug dump. Those
+/// raised inside a running query are caught and answered by the engine (a
+/// fallback to the in-memory engine, or the query failing with the panic's
+/// message), so they are not reported a second time here.
 fn quiet_panics() {
     std::panic::set_hook(Box::new(|info| {
+        if infraql::engine::polars::catches_panics() {
+            return;
+        }
         let payload = info.payload();
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        // The streaming engine's way of saying it lacks an operation, and
-        // the engine's way of unwinding a query that is being stopped:
-        // both are caught and answered.
-        if message.starts_with("not yet implemented") || message.starts_with("__POLARS_ABORT_") {
+        // The memory watcher stops a query the way Polars' own abort does;
+        // near a query's end that can land just after the run.
+        if message.starts_with("__POLARS_ABORT_") {
             return;
         }
         eprintln!("internal error: {message} — please report this with the query that caused it");
@@ -214,7 +217,7 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
         Some(path) => Some((path.as_path(), output_format(path, cli.format)?)),
         None => None,
     };
-    let mut printer = Printer::new(cli.format, view(&cli), output);
+    let mut printer = Printer::new(view(&cli), output);
     let mut settings = Settings::new(cli.max_rows, cli.humanize);
     settings.mode = cli.format;
     for (name, text) in &sources {
@@ -224,7 +227,6 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
             &mut printer,
             (name, text),
             color,
-            0,
         )?;
         if let batch::Flow::Quit = flow {
             break;

@@ -16,8 +16,7 @@ mod history;
 mod running;
 
 use std::cell::RefCell;
-use std::fs::OpenOptions;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -29,9 +28,10 @@ use rustyline::error::ReadlineError;
 use rustyline::history::MemHistory;
 
 use infraql::commands::{self, Reply, Settings};
+use infraql::driver::{self, Host, Step};
 use infraql::format::Format;
-use infraql::render::{self, View, visible};
-use infraql::script::{self, Piece};
+use infraql::render::{View, visible};
+use infraql::results::{self, Results};
 use infraql::session::{Outcome, Session};
 
 use running::Finished;
@@ -100,17 +100,17 @@ pub fn run(session: Session, format: Format, view: View) -> Result<(), String> {
                 if let (true, Some(path)) = (added, &history) {
                     save_history(path, input, &mut history_failed);
                 }
-                let shell = Shell {
+                let mut shell = Shell {
                     session: &session,
                     interrupted: &interrupted,
                     color,
                 };
-                let flow = if commands::is_command(input) {
-                    shell.command(&mut settings, input, "", 0)
+                let step = if commands::is_command(input) {
+                    driver::run_command(&mut shell, &mut settings, input, None, 0)
                 } else {
                     shell.queries(&settings, "<repl>", &line)
                 };
-                if let Flow::Quit = flow {
+                if step == Step::Quit {
                     break;
                 }
             }
@@ -122,96 +122,68 @@ pub fn run(session: Session, format: Format, view: View) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether the shell goes on after an entry.
-enum Flow {
-    Go,
-    /// `.quit`.
-    Quit,
-    /// An error or Ctrl-C: the rest of a `.read` script is skipped.
-    Stop,
-}
-
-/// What an entry needs to run.
+/// The driver's host for an entry: queries run on the cancellable worker,
+/// results go to the screen or the `.output` file, errors to stderr.
 struct Shell<'a> {
     session: &'a RefCell<Session>,
     interrupted: &'a Arc<AtomicBool>,
     color: bool,
 }
 
-impl Shell<'_> {
-    /// Runs a dot-command; `.read` runs the file's queries and commands in
-    /// turn. `place` names the script line a command came from, if any.
-    fn command(&self, settings: &mut Settings, text: &str, place: &str, depth: usize) -> Flow {
-        let reply = commands::run(&mut self.session.borrow_mut(), settings, text);
-        match reply {
-            Reply::Text(text) | Reply::Set(text) => {
-                print!("{}", visible::lines(&text));
-                Flow::Go
-            }
-            Reply::Error(message) => {
-                eprintln!(
-                    "error: {}{}",
-                    visible::text(place),
-                    visible::lines(&message)
-                );
-                Flow::Stop
-            }
-            Reply::Quit => Flow::Quit,
-            Reply::Run { .. } if depth >= commands::MAX_READ_DEPTH => {
-                eprintln!(
-                    "error: {}`.read` nested more than {} deep",
-                    visible::text(place),
-                    commands::MAX_READ_DEPTH
-                );
-                Flow::Stop
-            }
-            Reply::Run { name, text } => {
-                for piece in script::pieces(&text) {
-                    let flow = match piece {
-                        Piece::Queries(queries) => self.queries(settings, &name, &queries),
-                        Piece::Command { line, text } => {
-                            self.command(settings, &text, &format!("{name}:{line}: "), depth + 1)
-                        }
-                    };
-                    if !matches!(flow, Flow::Go) {
-                        return flow;
-                    }
-                }
-                Flow::Go
-            }
-        }
-    }
-
+impl Host for Shell<'_> {
     /// Runs query text on the worker, showing results as they come.
-    fn queries(&self, settings: &Settings, name: &str, text: &str) -> Flow {
-        let mut first = true;
+    fn queries(&mut self, settings: &Settings, name: &str, text: &str) -> Step {
+        let mut results = Results::new();
         let finished = running::run(self.session, name, text, self.interrupted, |outcome| {
-            show(outcome, settings, &mut first)
+            show(outcome, settings, &mut results)
         });
         match finished {
             Finished::Done { elapsed, failure } => match failure {
                 Some(failure) => {
                     eprint!("{}", failure.render(self.color));
-                    Flow::Stop
+                    Step::Stop
                 }
                 None => {
                     if settings.timer {
                         println!("time: {}", commands::wall_time(elapsed));
                     }
-                    Flow::Go
+                    Step::Go
                 }
             },
             Finished::Cancelled => {
                 eprintln!("cancelled");
-                Flow::Stop
+                Step::Stop
             }
             Finished::Lost => {
                 eprintln!(
                     "error: the query stopped unexpectedly; the session is as it was before it"
                 );
-                Flow::Stop
+                Step::Stop
             }
         }
+    }
+
+    fn command(&mut self, settings: &mut Settings, line: &str) -> Reply {
+        commands::run(&mut self.session.borrow_mut(), settings, line)
+    }
+
+    /// A setting's confirmation goes to the screen; an answer goes where
+    /// results go.
+    fn answer(&mut self, settings: &Settings, text: &str, setting: bool) -> Step {
+        if setting {
+            print!("{}", visible::lines(text));
+            return Step::Go;
+        }
+        let written = Results::new().text(settings, &screen(), &mut io::stdout().lock(), text);
+        if let Err(e) = written {
+            eprintln!("error: {}", visible::lines(&e.to_string()));
+        }
+        Step::Go
+    }
+
+    fn refuse(&mut self, message: &str) -> Step {
+        eprintln!("error: {}", visible::lines(message));
+        Step::Stop
     }
 }
 
@@ -251,51 +223,35 @@ fn save_history(path: &Path, entry: &str, failed: &mut bool) {
     }
 }
 
-/// Shows one result on the screen or appends it to the `.output` file, in
-/// the current mode. Only the screen gets machine formats escaped; the
-/// shell's standard output may also be redirected, which counts as a file.
-fn show(outcome: Outcome, settings: &Settings, first: &mut bool) {
-    let terminal = settings.output.is_none() && io::stdout().is_terminal();
-    let view = View {
-        max_rows: settings.max_rows,
+/// The screen as results see it: fitted to the terminal when standard
+/// output is one (it may also be redirected, which counts as a file).
+fn screen() -> View {
+    let terminal = io::stdout().is_terminal();
+    View {
         width: if terminal {
             crate::terminal_width()
         } else {
             None
         },
-        humanize: settings.humanize,
         terminal,
-    };
-    let mut out: Box<dyn Write> = match &settings.output {
-        Some(path) => match OpenOptions::new().append(true).create(true).open(path) {
-            Ok(file) => Box::new(io::BufWriter::new(file)),
-            Err(e) => {
-                eprintln!("error: cannot write `{}`: {e}", crate::shown_path(path));
-                return;
-            }
-        },
-        None => Box::new(io::stdout().lock()),
-    };
-    if !*first && !settings.mode.is_machine() {
-        let _ = writeln!(out);
+        ..View::rows(0)
     }
-    *first = false;
+}
+
+/// Shows one result on the screen or appends it to the `.output` file, in
+/// the current mode; an export's note goes to stderr.
+fn show(outcome: Outcome, settings: &Settings, results: &mut Results) {
+    let view = screen();
+    let mut out = io::stdout().lock();
     let written = match outcome {
-        Outcome::Rows(mut frame) => {
-            render::write(&mut frame, settings.mode, &view, &mut out).map_err(|e| e.to_string())
+        Outcome::Rows(mut frame) => results.rows(settings, &view, &mut out, &mut frame),
+        Outcome::Chart(frame) => results.chart(settings, &view, &mut out, &frame),
+        Outcome::Exported { path, rows } => {
+            eprintln!("{}", results::export_note(&path, rows));
+            Ok(())
         }
-        Outcome::Chart(frame) => out
-            .write_all(render::chart(&frame, &view).as_bytes())
-            .map_err(|e| e.to_string()),
-        Outcome::Exported { path, rows } => writeln!(
-            out,
-            "exported {rows} row{} to {}",
-            if rows == 1 { "" } else { "s" },
-            visible::text(&path)
-        )
-        .map_err(|e| e.to_string()),
     };
-    if let Err(e) = written.and_then(|()| out.flush().map_err(|e| e.to_string())) {
-        eprintln!("error: {}", visible::lines(&e));
+    if let Err(e) = written {
+        eprintln!("error: {}", visible::lines(&e.to_string()));
     }
 }

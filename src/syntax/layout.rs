@@ -14,6 +14,8 @@
 //! into the original text). The parser then treats all remaining newlines as
 //! plain white space. Comments are blanked out the same way, byte for byte.
 
+use super::tokens::{Kind, Token, tokens};
+
 /// Words after which a statement cannot end.
 const NEEDS_MORE: &[&str] = &[
     "and",
@@ -42,57 +44,42 @@ const GOES_ON: &[&str] = &["and", "or", "agg", "when", "then", "else", "end"];
 /// The pieces of text that decide where statements end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Piece<'a> {
+    /// A bare word or a number.
     Word(&'a str),
+    /// A symbol's first byte (a symbol outside ASCII matches no rule).
     Symbol(u8),
-    /// A string or backquoted name; `closed` is false when it runs to the
-    /// end of the text.
-    Quoted {
-        closed: bool,
-    },
+    /// A string or backquoted name; `unfinished` when it is a string whose
+    /// closing quote is missing, so a next line may still close it. (A
+    /// backquoted name cannot span lines.)
+    Quoted { unfinished: bool },
+    /// A backquoted name never closed on its line: an error the parser
+    /// reports, as long as the newline after it is left as it is.
+    OpenName,
     /// A newline, at this byte offset.
     Newline(usize),
 }
 
-/// Splits `text` into pieces, skipping white space and comments; calls
-/// `blank` with the byte range of every comment.
+/// Splits `text` into pieces (see [`tokens`]), skipping white space and
+/// comments; calls `blank` with the byte range of every comment.
 fn pieces<'a>(text: &'a str, mut blank: impl FnMut(usize, usize)) -> Vec<Piece<'a>> {
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            quote @ (b'"' | b'\'' | b'`') => {
-                let end = skip_quoted(bytes, i, quote);
-                let closed = end > i + 1 && bytes[end - 1] == quote && !escaped(bytes, end - 1);
-                out.push(Piece::Quoted { closed });
-                i = end;
+    for Token { kind, range } in tokens(text) {
+        let piece = match kind {
+            Kind::Space => continue,
+            Kind::Comment => {
+                blank(range.start, range.end);
+                continue;
             }
-            b'#' => {
-                let start = i;
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                blank(start, i);
-            }
-            b'\n' => {
-                out.push(Piece::Newline(i));
-                i += 1;
-            }
-            b if b.is_ascii_whitespace() => i += 1,
-            b if b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80 => {
-                let start = i;
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                out.push(Piece::Word(&text[start..i]));
-            }
-            b => {
-                out.push(Piece::Symbol(b));
-                i += 1;
-            }
-        }
+            Kind::Newline => Piece::Newline(range.start),
+            Kind::String { closed } => Piece::Quoted {
+                unfinished: !closed,
+            },
+            Kind::Name { closed: true } => Piece::Quoted { unfinished: false },
+            Kind::Name { closed: false } => Piece::OpenName,
+            Kind::Word | Kind::Number => Piece::Word(&text[range]),
+            Kind::Symbol => Piece::Symbol(text.as_bytes()[range.start]),
+        };
+        out.push(piece);
     }
     out
 }
@@ -127,7 +114,7 @@ fn needs_more(piece: Option<Piece>) -> bool {
     match piece {
         Some(Piece::Symbol(b)) => b"|,=<>!+-*/%".contains(&b),
         Some(Piece::Word(word)) => NEEDS_MORE.contains(&word),
-        Some(Piece::Quoted { closed }) => !closed,
+        Some(Piece::Quoted { unfinished }) => unfinished,
         _ => false,
     }
 }
@@ -155,7 +142,8 @@ pub fn mark_statement_ends(text: &str) -> String {
                 .find(|p| !matches!(p, Piece::Newline(_)))
         };
         if let Piece::Newline(at) = *piece {
-            if !nesting.open() && !needs_more(last) && !goes_on(following()) {
+            let open_name = last == Some(Piece::OpenName);
+            if !open_name && !nesting.open() && !needs_more(last) && !goes_on(following()) {
                 out[at] = b';';
             }
             continue;
@@ -192,31 +180,6 @@ pub fn is_unfinished(text: &str) -> bool {
         last = Some(*piece);
     }
     nesting.open() || needs_more(last)
-}
-
-/// Whether the byte at `at` is preceded by an odd number of backslashes.
-fn escaped(bytes: &[u8], at: usize) -> bool {
-    bytes[..at]
-        .iter()
-        .rev()
-        .take_while(|b| **b == b'\\')
-        .count()
-        % 2
-        == 1
-}
-
-/// Index just past the closing quote (or the end of the text when the quote
-/// is never closed: the parser reports that).
-fn skip_quoted(bytes: &[u8], open: usize, quote: u8) -> usize {
-    let mut i = open + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if quote != b'`' => i += 2,
-            b if b == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    bytes.len()
 }
 
 #[cfg(test)]
@@ -306,6 +269,14 @@ mod tests {
         assert!(!is_unfinished("services | where s == \"a|\""));
         assert!(!is_unfinished("services # |"));
         assert!(!is_unfinished(""));
+        // A backquoted name cannot span lines, so more lines cannot finish
+        // it: the parser reports it at once.
+        assert!(!is_unfinished("services | select `open"));
+    }
+
+    #[test]
+    fn the_newline_after_an_unclosed_backquote_stays_for_the_parser_to_see() {
+        assert_eq!(mark_statement_ends("a `b\nc`"), "a `b\nc`");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //!
 //! Every lexeme parser skips the white space before it, so a node's span
 //! starts at its first real character and ends right after its last one.
+//! The character classes come from [`super::tokens`], which the rest of
+//! the program reads query text with.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use nom::bytes::complete::{tag, take_while, take_while1};
@@ -12,6 +14,7 @@ use nom::{IResult, Input as _, Parser};
 use nom_locate::LocatedSpan;
 
 use super::error::SyntaxError;
+use super::tokens::{COMMENT, is_name_char, is_space, is_word_char, is_word_start};
 use crate::diagnostic::Span;
 
 /// Parser input: the text with its offset from the start of the script.
@@ -51,10 +54,9 @@ pub const CLAUSE_WORDS: &[&str] = &[
 pub fn ws(i: Input) -> PResult<()> {
     let mut rest = i;
     loop {
-        let (after, _) =
-            take_while(|c: char| c == ' ' || c == '\t' || c == '\r' || c == '\n')(rest)?;
+        let (after, _) = take_while(|c: char| is_space(c) || c == '\n')(rest)?;
         rest = after;
-        if rest.fragment().starts_with('#') {
+        if rest.fragment().starts_with(COMMENT) {
             let (after, _) = take_while(|c: char| c != '\n')(rest)?;
             rest = after;
         } else {
@@ -97,16 +99,8 @@ pub fn expect<'a, O>(
     }
 }
 
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
 fn bare_word(i: Input) -> PResult<Input> {
-    recognize((
-        take_while1(|c: char| c.is_alphabetic() || c == '_'),
-        take_while(is_word_char),
-    ))
-    .parse(i)
+    recognize((take_while1(is_word_start), take_while(is_word_char))).parse(i)
 }
 
 /// A keyword, whole word only: `keyword("in")` does not match `index`.
@@ -148,7 +142,7 @@ pub fn ident(i: Input) -> PResult<(String, Span)> {
     let start = offset(&i);
     if i.fragment().starts_with('`') {
         let (rest, _) = char('`')(i)?;
-        let (rest, body) = take_while(|c| c != '`' && c != '\n')(rest)?;
+        let (rest, body) = take_while(is_name_char)(rest)?;
         return match char::<_, SyntaxError>('`')(rest) {
             Ok((rest, _)) if !body.fragment().is_empty() => Ok((
                 rest,

@@ -13,6 +13,7 @@ pub mod lexeme;
 pub mod limits;
 pub mod parser;
 pub mod print;
+pub mod tokens;
 
 pub use error::SyntaxError;
 pub use layout::{is_unfinished, mark_statement_ends};

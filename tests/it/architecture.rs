@@ -1,6 +1,7 @@
 //! ARCHITECTURE.md's invariants, checked against the source tree: the
-//! layers import only what they may, only the binary prints or exits, and
-//! the code map names every module.
+//! layers import only what they may, only the binary prints or exits, query
+//! text is read through one set of token rules, scripts have one driver and
+//! results one writer, and the code map names every module.
 
 use std::path::Path;
 
@@ -34,44 +35,89 @@ fn code(text: &str) -> String {
         .join("\n")
 }
 
-#[test]
-fn syntax_knows_no_tables_types_or_engines() {
-    for (path, text) in sources("syntax") {
+/// Asserts that no source file `chosen` by its path uses any of `forbidden`
+/// in its code (comments do not count).
+fn assert_unused(chosen: impl Fn(&str) -> bool, forbidden: &[&str]) {
+    let mut checked = 0;
+    for (path, text) in sources("") {
+        if !chosen(&path) {
+            continue;
+        }
+        checked += 1;
         let code = code(&text);
-        for forbidden in ["crate::plan", "crate::engine", "polars", "crate::session"] {
-            assert!(!code.contains(forbidden), "{path} uses {forbidden}");
+        for word in forbidden {
+            assert!(!code.contains(word), "{path} uses {word}");
         }
     }
+    assert!(checked > 0, "no file was checked for {forbidden:?}");
+}
+
+#[test]
+fn syntax_knows_no_tables_types_or_engines() {
+    assert_unused(
+        |path| path.starts_with("src/syntax/"),
+        &["crate::plan", "crate::engine", "polars", "crate::session"],
+    );
 }
 
 #[test]
 fn the_plan_imports_no_engine() {
-    for (path, text) in sources("plan") {
-        let code = code(&text);
-        for forbidden in ["polars", "crate::engine", "crate::render", "crate::session"] {
-            assert!(!code.contains(forbidden), "{path} uses {forbidden}");
-        }
-    }
+    assert_unused(
+        |path| path.starts_with("src/plan/"),
+        &["polars", "crate::engine", "crate::render", "crate::session"],
+    );
 }
 
 #[test]
 fn only_the_binary_prints_or_exits() {
     let binary = ["src/main.rs", "src/cli.rs", "src/batch.rs", "src/repl/"];
-    for (path, text) in sources("") {
-        if binary.iter().any(|b| path.starts_with(b)) {
-            continue;
-        }
-        let code = code(&text);
-        for forbidden in [
+    assert_unused(
+        |path| !binary.iter().any(|b| path.starts_with(b)),
+        &[
             "println!",
             "eprintln!",
             "print!(",
             "eprint!(",
             "process::exit",
-        ] {
-            assert!(!code.contains(forbidden), "{path} uses {forbidden}");
-        }
-    }
+        ],
+    );
+}
+
+/// Quotes and comments are found by `syntax::tokens` alone: the editing
+/// help and the layout hold no scanner of their own.
+#[test]
+fn query_text_is_read_through_the_token_rules_only() {
+    let readers = [
+        "src/syntax/layout.rs",
+        "src/highlight.rs",
+        "src/complete.rs",
+    ];
+    assert_unused(
+        |path| readers.contains(&path),
+        &["b'\"'", "b'`'", "b'#'", "b'\\\\'", "'`'"],
+    );
+}
+
+/// One script driver and one results writer: the hosts neither walk
+/// scripts nor draw or place results themselves.
+#[test]
+fn scripts_and_results_have_one_driver_and_one_writer() {
+    let hosts = ["src/batch.rs", "src/repl/mod.rs"];
+    assert_unused(
+        |path| hosts.contains(&path),
+        &[
+            "script::pieces",
+            "Piece::",
+            "render::write(",
+            "OpenOptions",
+            "MAX_READ_DEPTH",
+        ],
+    );
+    let golden = std::fs::read_to_string(root().join("tests/it/main.rs")).expect("main.rs");
+    assert!(
+        !code(&golden).contains("render::write("),
+        "tests/it/main.rs draws results itself"
+    );
 }
 
 #[test]

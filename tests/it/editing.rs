@@ -8,6 +8,7 @@ use infraql::complete::complete;
 use infraql::engine::polars::Engine;
 use infraql::highlight::{classify, to_ansi};
 use infraql::session::Session;
+use infraql::syntax::tokens::{Kind, tokens};
 
 thread_local! {
     static SESSION: Session =
@@ -102,6 +103,26 @@ proptest! {
             prop_assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
         }
         prop_assert_eq!(plain(&to_ansi(&text)), text);
+    }
+
+    /// One set of token rules: text the parser accepts has no string or
+    /// backquoted name left open in the tokens the shell reads it with, and
+    /// an open one is a syntax error.
+    #[test]
+    fn the_parser_and_the_token_rules_agree_on_quotes(
+        pieces in prop::collection::vec(
+            prop::sample::select(&["services", "|", "where", "service", "==", "\"", "'", "`",
+                "\\", "a", " ", "\n", "select", "#"][..]),
+            0..16,
+        ),
+    ) {
+        let text = pieces.concat();
+        let open = tokens(&text).any(|t| {
+            matches!(t.kind, Kind::String { closed: false } | Kind::Name { closed: false })
+        });
+        if open {
+            prop_assert!(infraql::syntax::parse(&text).is_err(), "{text:?} parsed");
+        }
     }
 
     #[test]

@@ -16,9 +16,10 @@ mod trust;
 
 use std::path::{Path, PathBuf};
 
+use infraql::commands::Settings;
 use infraql::engine::polars::Engine;
-use infraql::format::Format;
 use infraql::render;
+use infraql::results::{self, Results};
 use infraql::session::{Outcome, Session};
 
 /// The repository root.
@@ -58,29 +59,18 @@ fn apply_directives(session: &mut Session, text: &str) -> Result<(), String> {
 
 pub fn run_in(session: &mut Session, name: &str, text: &str) -> String {
     let mut out = Vec::new();
+    // As `infraql -e` draws into a pipe: natural width, 100 rows.
+    let settings = Settings::new(100, false);
+    let screen = render::View::rows(100);
+    let mut results = Results::new();
     let result = session.run(name, text, |outcome| {
         match outcome {
-            Outcome::Rows(mut frame) => {
-                if !out.is_empty() {
-                    out.push(b'\n');
-                }
-                render::write(
-                    &mut frame,
-                    Format::Table,
-                    &render::View::rows(100),
-                    &mut out,
-                )?;
-            }
-            Outcome::Chart(frame) => {
-                if !out.is_empty() {
-                    out.push(b'\n');
-                }
-                // As `infraql -e` draws it into a pipe: 80 columns.
-                let chart = render::chart(&frame, &render::View::rows(100));
-                out.extend_from_slice(chart.as_bytes());
-            }
+            Outcome::Rows(mut frame) => results.rows(&settings, &screen, &mut out, &mut frame)?,
+            Outcome::Chart(frame) => results.chart(&settings, &screen, &mut out, &frame)?,
             Outcome::Exported { path, rows } => {
-                out.extend_from_slice(format!("exported {rows} rows to {path}\n").as_bytes());
+                out.extend_from_slice(
+                    format!("{}\n", results::export_note(&path, rows)).as_bytes(),
+                );
             }
         }
         Ok(())

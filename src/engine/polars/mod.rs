@@ -14,6 +14,7 @@ pub mod types;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ::polars::error::abort::catch_polars_abort;
 use ::polars::prelude::{DataFrame, Engine as PolarsEngine, LazyFrame};
@@ -57,6 +58,35 @@ pub fn enable_interrupts() {
 /// calling thread, which this catches.
 fn stop_running_queries() {
     let _ = std::panic::catch_unwind(|| ::polars::error::abort::polars_abort_ooc_out_of_disk());
+}
+
+/// Engine runs in progress, on any thread (see [`catches_panics`]).
+static RUNS_IN_PROGRESS: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether a panic raised now is caught and answered by a running query:
+/// the streaming engine's panics send the query to the in-memory engine,
+/// the in-memory engine's fail the query with their message, and Polars
+/// unwinds an interrupted query by panicking. A panic hook has nothing to
+/// report for those; reporting them printed bug messages above queries
+/// that then answered.
+pub fn catches_panics() -> bool {
+    RUNS_IN_PROGRESS.load(Ordering::SeqCst) > 0
+}
+
+/// Counts one engine run while it lives, however it ends.
+struct InProgress;
+
+impl InProgress {
+    fn start() -> InProgress {
+        RUNS_IN_PROGRESS.fetch_add(1, Ordering::SeqCst);
+        InProgress
+    }
+}
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        RUNS_IN_PROGRESS.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Whether a panic is Polars' way of unwinding an interrupted query.
@@ -191,6 +221,7 @@ impl Engine {
     /// A panic of the in-memory engine fails the query (`Err` of the outer
     /// result, with its message) instead of the process.
     fn run(frame: LazyFrame) -> Result<::polars::prelude::PolarsResult<DataFrame>, String> {
+        let _counted = InProgress::start();
         let streaming = frame.clone();
         let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             streaming.collect_with_engine(PolarsEngine::Streaming)
