@@ -165,9 +165,19 @@ impl Session {
             let mut frame = self.engine.collect(&query.plan).map_err(|e| {
                 let cause = match e {
                     RunError::Cancelled => Cause::Cancelled,
-                    RunError::OverBudget(_) | RunError::Failed(_) => Cause::Error,
+                    RunError::OverBudget(_) | RunError::Failed(_) | RunError::Overflow { .. } => {
+                        Cause::Error
+                    }
                 };
-                stopped(vec![runtime_error(e.to_string(), span)], cause)
+                let diagnostic = match &e {
+                    // The one expression that could overflow is the place.
+                    RunError::Overflow { at: Some(at), .. } => {
+                        Diagnostic::at(format!("query failed: {e}"), *at)
+                            .with_label("overflows here")
+                    }
+                    _ => runtime_error(e.to_string(), span),
+                };
+                stopped(vec![diagnostic], cause)
             })?;
             let outcome = match &query.sink {
                 Sink::Export(path) => {

@@ -10,6 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::functions::{Aggregate, Function, WindowFunction};
 use super::schema::Schema;
 use super::types::Type;
+use crate::diagnostic::Span;
 
 /// A relational operation tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,11 +189,13 @@ pub enum Expr {
     /// `Binary` (add, subtract, multiply, remainder), `Unary` negation,
     /// `abs`, `sum` or `cumsum` (also as windows), computed so that a
     /// result outside the 64-bit range stops the query with an overflow
-    /// error naming `text`, the expression as written. Its operands are
-    /// checked on their own.
+    /// error naming `text`, the expression as written at `span`. Its
+    /// operands are checked on their own. Time and duration arithmetic is
+    /// planned as checked arithmetic on their microseconds.
     Checked {
         expr: Box<Expr>,
         text: String,
+        span: Span,
     },
     /// A window: `function(args)` over the rows of each partition (all
     /// rows when `partition` is empty), in the order the rows arrive, which
@@ -237,18 +240,18 @@ impl Plan {
         }
     }
 
-    /// The text of every overflow-checked expression in the plan and its
-    /// inputs, in plan order, each once.
-    pub fn checked_texts(&self) -> Vec<String> {
-        fn walk_expr(e: &Expr, out: &mut Vec<String>) {
-            if let Expr::Checked { text, .. } = e
-                && !out.contains(text)
+    /// The text and place of every overflow-checked expression in the
+    /// plan and its inputs, in plan order, each text once.
+    pub fn checked_texts(&self) -> Vec<(String, Span)> {
+        fn walk_expr(e: &Expr, out: &mut Vec<(String, Span)>) {
+            if let Expr::Checked { text, span, .. } = e
+                && !out.iter().any(|(seen, _)| seen == text)
             {
-                out.push(text.clone());
+                out.push((text.clone(), *span));
             }
             e.children().into_iter().for_each(|c| walk_expr(c, out));
         }
-        fn walk(plan: &Plan, out: &mut Vec<String>) {
+        fn walk(plan: &Plan, out: &mut Vec<(String, Span)>) {
             plan.inputs().into_iter().for_each(|p| walk(p, out));
             plan.expressions()
                 .into_iter()

@@ -52,12 +52,23 @@ pub fn preview(frame: &DataFrame, limit: usize) -> Preview {
     }
 }
 
-fn micros(value: i64, unit: TimeUnit) -> i64 {
+/// `value` in `unit` as microseconds, when it fits.
+fn micros(value: i64, unit: TimeUnit) -> Option<i64> {
     match unit {
-        TimeUnit::Nanoseconds => value / 1_000,
-        TimeUnit::Microseconds => value,
-        TimeUnit::Milliseconds => value.saturating_mul(1_000),
+        TimeUnit::Nanoseconds => Some(value / 1_000),
+        TimeUnit::Microseconds => Some(value),
+        TimeUnit::Milliseconds => value.checked_mul(1_000),
     }
+}
+
+/// A time or duration that cannot be shown as one, as what it is.
+fn raw(value: i64, unit: TimeUnit, what: &str) -> Cell {
+    let unit = match unit {
+        TimeUnit::Nanoseconds => "ns",
+        TimeUnit::Microseconds => "µs",
+        TimeUnit::Milliseconds => "ms",
+    };
+    Cell::Text(format!("{value} {unit}{what}"))
 }
 
 pub fn cell(value: &AnyValue) -> Cell {
@@ -76,15 +87,48 @@ pub fn cell(value: &AnyValue) -> Cell {
         AnyValue::Int64(n) => Cell::Int((*n).into()),
         AnyValue::Float32(f) => Cell::Float((*f).into()),
         AnyValue::Float64(f) => Cell::Float(*f),
-        AnyValue::Date(days) => NaiveDate::from_num_days_from_ce_opt(days + 719_163)
-            .map_or_else(|| Cell::Text(days.to_string()), Cell::Date),
+        // Beyond the calendar's range (about 262,000 years either way) a
+        // value is shown as what it is, never as a bare number.
+        AnyValue::Date(days) => days
+            .checked_add(719_163)
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .map_or_else(
+                || Cell::Text(format!("{days} days from 1970-01-01")),
+                Cell::Date,
+            ),
         AnyValue::Datetime(value, unit, _) | AnyValue::DatetimeOwned(value, unit, _) => {
-            DateTime::from_timestamp_micros(micros(*value, *unit)).map_or_else(
-                || Cell::Text(value.to_string()),
-                |d| Cell::Datetime(d.naive_utc()),
-            )
+            micros(*value, *unit)
+                .and_then(DateTime::from_timestamp_micros)
+                .map_or_else(
+                    || raw(*value, *unit, " from 1970-01-01"),
+                    |d| Cell::Datetime(d.naive_utc()),
+                )
         }
-        AnyValue::Duration(value, unit) => Cell::Duration(micros(*value, *unit)),
+        AnyValue::Duration(value, unit) => {
+            micros(*value, *unit).map_or_else(|| raw(*value, *unit, ""), Cell::Duration)
+        }
         other => Cell::Text(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_beyond_the_calendar_are_shown_with_their_unit_never_as_bare_numbers() {
+        let far = AnyValue::Datetime(i64::MAX, TimeUnit::Microseconds, None);
+        assert_eq!(
+            cell(&far),
+            Cell::Text("9223372036854775807 µs from 1970-01-01".to_owned())
+        );
+        let long = AnyValue::Duration(i64::MAX, TimeUnit::Milliseconds);
+        assert_eq!(cell(&long), Cell::Text("9223372036854775807 ms".to_owned()));
+        assert_eq!(
+            cell(&AnyValue::Date(i32::MAX)),
+            Cell::Text("2147483647 days from 1970-01-01".to_owned())
+        );
+        let near = AnyValue::Datetime(86_400_000_000, TimeUnit::Microseconds, None);
+        assert!(matches!(cell(&near), Cell::Datetime(_)));
     }
 }

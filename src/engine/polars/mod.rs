@@ -23,6 +23,7 @@ pub use errors::describe as describe_error;
 use sources::Sources;
 
 use crate::datasets;
+use crate::diagnostic::Span;
 use crate::engine::memory;
 use crate::plan::logical::Plan;
 use crate::plan::resolve::Catalog;
@@ -41,6 +42,10 @@ pub enum RunError {
     /// language's terms (a file and line where a file is to blame).
     #[error("{0}")]
     Failed(String),
+    /// Checked arithmetic overflowed. `at` is the place of the expression
+    /// when the plan has only one that could.
+    #[error("{message}")]
+    Overflow { message: String, at: Option<Span> },
 }
 
 /// Lets Ctrl-C (SIGINT) stop a running [`Engine::collect`] at the engine's
@@ -205,9 +210,7 @@ impl Engine {
         drop(watch);
         match (outcome, over_budget) {
             (_, Some(limit)) => Err(RunError::OverBudget(limit)),
-            (Ok(Ok(result)), None) => {
-                result.map_err(|e| RunError::Failed(self.explain_failure(plan, &e)))
-            }
+            (Ok(Ok(result)), None) => result.map_err(|e| self.explain_failure(plan, &e)),
             (Ok(Err(panicked)), None) => Err(RunError::Failed(panicked)),
             (Err(_), None) => Err(RunError::Cancelled),
         }
@@ -244,9 +247,17 @@ impl Engine {
         }
     }
 
-    fn explain_failure(&self, plan: &Plan, error: &::polars::prelude::PolarsError) -> String {
+    fn explain_failure(&self, plan: &Plan, error: &::polars::prelude::PolarsError) -> RunError {
         if errors::is_overflow(error) {
-            return errors::overflow(&plan.checked_texts());
+            let checked = plan.checked_texts();
+            let texts: Vec<String> = checked.iter().map(|(text, _)| text.clone()).collect();
+            return RunError::Overflow {
+                message: errors::overflow(&texts),
+                at: match checked.as_slice() {
+                    [(_, span)] => Some(*span),
+                    _ => None,
+                },
+            };
         }
         let mut paths = Vec::new();
         self.file_sources(plan, &mut paths);
@@ -255,10 +266,10 @@ impl Engine {
                 continue;
             };
             if let Some(problem) = files::diagnose(&found, kind, error) {
-                return problem;
+                return RunError::Failed(problem);
             }
         }
-        describe_error(error)
+        RunError::Failed(describe_error(error))
     }
 
     /// The paths of the files `plan` reads, directly or through tables.

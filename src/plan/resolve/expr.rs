@@ -448,7 +448,20 @@ impl Resolver<'_> {
         Expr::Checked {
             expr: Box::new(expr),
             text: text.to_owned(),
+            span,
         }
+    }
+
+    /// `left op right` on the microseconds under times and durations (an
+    /// int operand is taken as it is), checked so it cannot wrap; the
+    /// caller casts the result back to a time or duration.
+    fn in_micros(&self, op: BinaryOp, left: Expr, right: Expr, span: Span) -> Expr {
+        let micros = |e: Expr| match &e {
+            Expr::Literal(Value::Int(_)) => e,
+            _ => e.cast(Type::Int),
+        };
+        let computed = Expr::Binary(op, Box::new(micros(left)), Box::new(micros(right)));
+        self.checked(computed, span)
     }
 
     /// "integer overflow" at `span`, for arithmetic on constants.
@@ -496,22 +509,41 @@ impl Resolver<'_> {
             (B::Div, _, _) if numeric(lt) && numeric(rt) => {
                 Some((binary(BinaryOp::Div, le.cast(Float), re.cast(Float)), Float))
             }
+            // Times and durations are microseconds underneath; their
+            // arithmetic is checked arithmetic on those, so it cannot wrap.
             (B::Add, t, Duration) | (B::Sub, t, Duration) if timeish(t) => Some((
-                binary(plan_arithmetic(op), as_datetime(le, lt), re),
+                self.in_micros(plan_arithmetic(op), as_datetime(le, lt), re, span)
+                    .cast(Datetime),
                 Datetime,
             )),
-            (B::Add, Duration, t) if timeish(t) => {
-                Some((binary(BinaryOp::Add, as_datetime(re, rt), le), Datetime))
-            }
+            (B::Add, Duration, t) if timeish(t) => Some((
+                self.in_micros(BinaryOp::Add, as_datetime(re, rt), le, span)
+                    .cast(Datetime),
+                Datetime,
+            )),
             (B::Sub, a, b) if timeish(a) && timeish(b) => Some((
-                binary(BinaryOp::Sub, as_datetime(le, lt), as_datetime(re, rt)),
+                self.in_micros(
+                    BinaryOp::Sub,
+                    as_datetime(le, lt),
+                    as_datetime(re, rt),
+                    span,
+                )
+                .cast(Duration),
                 Duration,
             )),
-            (B::Add | B::Sub, Duration, Duration) => {
-                Some((binary(plan_arithmetic(op), le, re), Duration))
-            }
-            (B::Mul, Duration, Int) => Some((binary(BinaryOp::Mul, le, re), Duration)),
-            (B::Mul, Int, Duration) => Some((binary(BinaryOp::Mul, re, le), Duration)),
+            (B::Add | B::Sub, Duration, Duration) => Some((
+                self.in_micros(plan_arithmetic(op), le, re, span)
+                    .cast(Duration),
+                Duration,
+            )),
+            (B::Mul, Duration, Int) => Some((
+                self.in_micros(BinaryOp::Mul, le, re, span).cast(Duration),
+                Duration,
+            )),
+            (B::Mul, Int, Duration) => Some((
+                self.in_micros(BinaryOp::Mul, re, le, span).cast(Duration),
+                Duration,
+            )),
             // How many times one duration fits in another: 90m / 1h = 1.5.
             (B::Div, Duration, Duration) => Some((
                 binary(
