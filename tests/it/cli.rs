@@ -3,18 +3,10 @@
 
 use std::fs;
 
-use assert_cmd::Command;
+use crate::infraql;
 use predicates::prelude::*;
 
 use crate::root;
-
-fn infraql() -> Command {
-    let mut command = Command::cargo_bin("infraql").expect("binary is built");
-    command
-        .env("INFRAQL_HISTORY", "")
-        .env_remove("RUST_BACKTRACE");
-    command
-}
 
 const TOP3: &str = "services | top 3 by requests_30d | select service, requests_30d, uptime_pct";
 

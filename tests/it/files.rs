@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
+use crate::infraql;
 use predicates::prelude::*;
 
 use infraql::engine::polars::Engine;
@@ -16,15 +16,6 @@ use infraql::session::{Outcome, Session};
 /// Long enough for a debug build, short enough that a hang fails the test
 /// instead of stalling the suite.
 const PATIENCE: Duration = Duration::from_secs(60);
-
-fn infraql() -> Command {
-    let mut command = Command::cargo_bin("infraql").expect("binary is built");
-    command
-        .env("INFRAQL_HISTORY", "")
-        .env_remove("RUST_BACKTRACE")
-        .timeout(PATIENCE);
-    command
-}
 
 fn mkfifo(path: &Path) {
     let status = std::process::Command::new("mkfifo")

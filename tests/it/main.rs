@@ -22,6 +22,54 @@ use infraql::render;
 use infraql::results::{self, Results};
 use infraql::session::{Outcome, Session};
 
+/// The real binary as the tests run it: no history file, no backtraces,
+/// the engine's own thread count, and a deadline instead of a hang.
+pub fn infraql() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::cargo_bin("infraql").expect("binary is built");
+    command
+        .env("INFRAQL_HISTORY", "")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("POLARS_MAX_THREADS")
+        .timeout(std::time::Duration::from_secs(120));
+    command
+}
+
+/// The shell's prompt on an empty line: the prompt, then the cursor put
+/// after it. (Redraws while typing also show "infraql> ", then the input.)
+pub const PROMPT: &str = "infraql> \r\x1b[9C";
+
+/// The binary for a pseudo-terminal: a plain xterm without colours,
+/// history in `history` (`""`: none), started in the repository root.
+pub fn shell_command(history: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
+    for_the_shell(&mut command, history);
+    command
+}
+
+/// [`shell_command`] in a terminal `columns` wide (`stty` sets the size
+/// before the shell starts).
+pub fn sized_shell_command(
+    history: impl AsRef<std::ffi::OsStr>,
+    columns: u16,
+) -> std::process::Command {
+    let mut command = std::process::Command::new("sh");
+    command.arg("-c").arg(format!(
+        "stty cols {columns} rows 40 && exec '{}'",
+        env!("CARGO_BIN_EXE_infraql")
+    ));
+    for_the_shell(&mut command, history);
+    command
+}
+
+fn for_the_shell(command: &mut std::process::Command, history: impl AsRef<std::ffi::OsStr>) {
+    command
+        .env("INFRAQL_HISTORY", history)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env_remove("POLARS_MAX_THREADS")
+        .current_dir(root());
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

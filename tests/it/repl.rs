@@ -4,9 +4,7 @@ use std::time::Duration;
 
 use rexpect::session::{PtySession, spawn_command};
 
-/// The prompt on an empty line: the prompt, then the cursor put after it.
-/// (Redraws while typing also show "infraql> ", followed by the input.)
-const PROMPT: &str = "infraql> \r\x1b[9C";
+use crate::{PROMPT, shell_command, sized_shell_command};
 
 // rexpect reads the terminal byte by byte as Latin-1, so the patterns below
 // match the ASCII inside table cells (`    22 `) rather than box characters.
@@ -30,14 +28,11 @@ fn start_with(history: &std::path::Path, env: &[(&str, &str)], args: &[&str]) ->
 
 /// The REPL started, before its first prompt.
 fn spawn(history: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> PtySession {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
+    let mut command = shell_command(history);
     command
         .args(args)
-        .env("INFRAQL_HISTORY", history)
-        .env("TERM", "xterm")
         .env_remove("NO_COLOR")
-        .envs(env.iter().copied())
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        .envs(env.iter().copied());
     spawn_command(command, Some(Duration::from_secs(30).as_millis() as u64)).expect("REPL starts")
 }
 
@@ -382,18 +377,7 @@ fn ctrl_c_during_an_export_leaves_the_old_file_and_no_temporary_one() {
 #[test]
 fn wide_results_fit_a_narrow_terminal() {
     let dir = tempfile::tempdir().unwrap();
-    // `stty` sets the terminal's size before the REPL starts.
-    let mut command = std::process::Command::new("sh");
-    command
-        .arg("-c")
-        .arg(format!(
-            "stty cols 70 rows 40 && exec '{}'",
-            env!("CARGO_BIN_EXE_infraql")
-        ))
-        .env("INFRAQL_HISTORY", dir.path().join("history.txt"))
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let command = sized_shell_command(dir.path().join("history.txt"), 70);
     let mut repl = spawn_command(command, Some(30_000)).expect("REPL starts");
     repl.exp_string(PROMPT).unwrap();
     repl.send_line("services | take 2").unwrap();
@@ -498,17 +482,8 @@ fn a_long_line_typed_without_bracketed_paste_gets_its_answer() {
     // terminal row, which is its own cost and not what is tested here: a
     // wide terminal keeps those redraws few. What is tested is that
     // colours and hints no longer redraw the whole input for every key.
-    let mut command = std::process::Command::new("sh");
-    command
-        .arg("-c")
-        .arg(format!(
-            "stty cols 1000 rows 40 && exec '{}'",
-            env!("CARGO_BIN_EXE_infraql")
-        ))
-        .env("INFRAQL_HISTORY", dir.path().join("history.txt"))
-        .env("TERM", "xterm")
-        .env_remove("NO_COLOR")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut command = sized_shell_command(dir.path().join("history.txt"), 1000);
+    command.env_remove("NO_COLOR");
     let mut repl = spawn_command(command, Some(30_000)).expect("REPL starts");
     repl.exp_string(PROMPT).unwrap();
     // One line of about 110 KB, sent as plain keys (no paste brackets).

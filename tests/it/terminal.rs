@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use assert_cmd::Command;
+use crate::{PROMPT, infraql, shell_command};
 use predicates::prelude::*;
 use rexpect::session::{PtySession, spawn_command};
 
@@ -54,14 +54,6 @@ fn write_fixture(dir: &Path) -> PathBuf {
     let path = dir.join("hostile.csv");
     std::fs::write(&path, hostile_csv()).expect("fixture is written");
     path
-}
-
-fn infraql() -> Command {
-    let mut command = Command::cargo_bin("infraql").expect("binary is built");
-    command
-        .env("INFRAQL_HISTORY", "")
-        .env_remove("RUST_BACKTRACE");
-    command
 }
 
 fn query(path: &Path) -> String {
@@ -288,16 +280,9 @@ fn as_read(text: &str) -> String {
     text.bytes().map(char::from).collect()
 }
 
-/// The prompt on an empty line (see `repl.rs`).
-const PROMPT: &str = "infraql> \r\x1b[9C";
-
 fn shell(dir: &Path) -> PtySession {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
-    command
-        .env("INFRAQL_HISTORY", dir.join("history.txt"))
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
-        .current_dir(dir);
+    let mut command = shell_command(dir.join("history.txt"));
+    command.current_dir(dir);
     let mut session = spawn_command(command, Some(Duration::from_secs(30).as_millis() as u64))
         .expect("the shell starts");
     session.exp_string(PROMPT).expect("first prompt");
@@ -402,10 +387,9 @@ fn machine_formats_printed_by_the_cli_on_a_terminal_show_control_characters() {
         ("tsv", r"6	\u{202e}evil"),
         ("ndjson", r#""ua":"\u009b31m""#),
     ] {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
+        let mut command = shell_command("");
         command
             .args(["--format", format, "-e", "from \"hostile.csv\" | sort id"])
-            .env("INFRAQL_HISTORY", "")
             .current_dir(dir.path());
         let mut run = spawn_command(command, Some(Duration::from_secs(30).as_millis() as u64))
             .expect("the binary starts");

@@ -3,21 +3,9 @@
 //! would choke on. Each gives an answer or a clear error with exit code 1;
 //! none crashes, hangs or takes the shell down.
 
-use std::time::Duration;
-
-use assert_cmd::Command;
+use crate::{infraql, shell_command};
 use predicates::prelude::*;
 use rexpect::session::spawn_command;
-
-fn infraql() -> Command {
-    let mut command = Command::cargo_bin("infraql").expect("binary is built");
-    command
-        .env("INFRAQL_HISTORY", "")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("POLARS_MAX_THREADS")
-        .timeout(Duration::from_secs(120));
-    command
-}
 
 fn long_take_chain(n: usize) -> String {
     format!("services{}", " | take 1".repeat(n))
@@ -164,12 +152,7 @@ fn the_shell_survives_long_chains() {
     std::fs::write(&takes, long_take_chain(600)).unwrap();
     let ors = dir.path().join("ors.iql");
     std::fs::write(&ors, long_or_chain(3_000)).unwrap();
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_infraql"));
-    command
-        .env("INFRAQL_HISTORY", "")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env_remove("POLARS_MAX_THREADS");
+    let command = shell_command("");
     let mut repl = spawn_command(command, Some(60_000)).expect("the shell starts");
     repl.exp_string("infraql> ").unwrap();
     repl.send_line(&format!(".read {}", takes.display()))
