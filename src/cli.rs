@@ -31,7 +31,8 @@ pub struct Cli {
     pub data: Option<PathBuf>,
 
     /// Add a table NAME read from the file or glob PATH (CSV, TSV, Parquet,
-    /// NDJSON); repeatable.
+    /// NDJSON), or naming a ClickHouse table (clickhouse:TABLE or
+    /// clickhouse:DB.TABLE); repeatable.
     #[arg(long = "table", value_name = "NAME=PATH", value_parser = parse_table)]
     pub tables: Vec<(String, String)>,
 
@@ -62,6 +63,20 @@ pub struct Cli {
     #[arg(long)]
     pub humanize: bool,
 
+    /// Connect to a ClickHouse database: http://user@host:8123/database
+    /// (https too). The password comes from INFRAQL_CLICKHOUSE_PASSWORD.
+    #[arg(long, value_name = "URL", env = "INFRAQL_CLICKHOUSE_URL")]
+    pub clickhouse: Option<String>,
+
+    /// A ClickHouse setting sent with every query (max_execution_time=60);
+    /// repeatable.
+    #[arg(long = "clickhouse-setting", value_name = "NAME=VALUE", value_parser = parse_setting)]
+    pub clickhouse_settings: Vec<(String, String)>,
+
+    /// Print the ClickHouse SQL of each query instead of running it.
+    #[arg(long)]
+    pub sql: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -79,6 +94,13 @@ pub enum Command {
 }
 
 /// `NAME=PATH` for `--table`.
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, found `{text}`"))?;
+    Ok((name.trim().to_owned(), value.trim().to_owned()))
+}
+
 fn parse_table(text: &str) -> Result<(String, String), String> {
     let (name, path) = text
         .split_once('=')

@@ -93,10 +93,23 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "show or set the memory budget of a query (4GB, 512MB, 50%)",
     ),
     (".read FILE", "run the queries and dot-commands in FILE"),
-    (".load PATH as NAME", "read a file (or glob) as table NAME"),
+    (
+        ".load PATH as NAME",
+        "read a file (or glob) as table NAME; clickhouse:[DB.]TABLE names a server table",
+    ),
     (
         ".explain QUERY",
         "the logical plan and Polars' optimised plan",
+    ),
+    (
+        ".connect [URL]",
+        "connect to ClickHouse (http://user@host:8123/database; password from INFRAQL_CLICKHOUSE_PASSWORD)",
+    ),
+    (".disconnect", "drop the ClickHouse connection"),
+    (".sql QUERY", "the ClickHouse SQL a query runs as"),
+    (
+        ".set [NAME=VALUE]",
+        "show or set a ClickHouse setting sent with every query",
     ),
     (
         ".now [TIMESTAMP|clock]",
@@ -206,6 +219,29 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
             ),
         },
         ".now" => now(session, rest),
+        ".connect" if rest.is_empty() => match session.clickhouse() {
+            Some(remote) => Reply::Text(format!("connected to {}\n", remote.server())),
+            None => Reply::Error("usage: .connect http://user@host:8123/database (password from INFRAQL_CLICKHOUSE_PASSWORD)".to_owned()),
+        },
+        ".connect" => match session.connect(rest, clickhouse_password()) {
+            Ok(message) => Reply::Set(format!("{}\n", visible::text(&message))),
+            Err(message) => Reply::Error(message),
+        },
+        ".disconnect" => match session.disconnect() {
+            Some(server) => Reply::Set(format!("disconnected from {}\n", visible::text(&server))),
+            None => Reply::Text("not connected to ClickHouse\n".to_owned()),
+        },
+        ".sql" if rest.is_empty() => Reply::Error("usage: .sql QUERY".to_owned()),
+        ".sql" => match session.sql("<sql>", rest) {
+            Ok(text) => Reply::Text(visible::lines(&text).into_owned()),
+            Err(failure) => Reply::Error(
+                failure
+                    .render(false)
+                    .trim_start_matches("error: ")
+                    .to_owned(),
+            ),
+        },
+        ".set" => clickhouse_setting(session, rest),
         ".help" => Reply::Text(help()),
         ".tables" => Reply::Text(relations(session)),
         ".schema" => match arguments.as_slice() {
@@ -341,6 +377,19 @@ fn load(session: &mut Session, rest: &str) -> Reply {
     if path.is_empty() || !plain {
         return usage();
     }
+    if let Some(table) = path.strip_prefix("clickhouse:") {
+        return match session.clickhouse_mut() {
+            Some(remote) => match remote.alias(name, table) {
+                Ok(()) => Reply::Set(format!(
+                    "`{name}` is {} on {}\n",
+                    visible::text(table),
+                    visible::text(&remote.server())
+                )),
+                Err(message) => Reply::Error(message),
+            },
+            None => Reply::Error("not connected to ClickHouse: use .connect URL first".to_owned()),
+        };
+    }
     match session.add_file(name, path) {
         Ok(()) => {
             let columns = session
@@ -353,6 +402,47 @@ fn load(session: &mut Session, rest: &str) -> Reply {
                 visible::text(path)
             ))
         }
+        Err(message) => Reply::Error(message),
+    }
+}
+
+/// The ClickHouse password, from the environment (never from arguments,
+/// which other users can see).
+pub fn clickhouse_password() -> Option<String> {
+    std::env::var("INFRAQL_CLICKHOUSE_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
+/// `.set NAME=VALUE` (or `NAME VALUE`): a ClickHouse setting for every
+/// statement sent from now on; `.set` alone lists them.
+fn clickhouse_setting(session: &mut Session, rest: &str) -> Reply {
+    let Some(remote) = session.clickhouse_mut() else {
+        return Reply::Error("not connected to ClickHouse: `.set` changes its settings".to_owned());
+    };
+    if rest.is_empty() {
+        let settings = remote.settings();
+        if settings.is_empty() {
+            return Reply::Text("no ClickHouse settings of your own\n".to_owned());
+        }
+        let lines: String = settings
+            .iter()
+            .map(|(k, v)| format!("{k} = {}\n", visible::text(v)))
+            .collect();
+        return Reply::Text(lines);
+    }
+    let (name, value) = match rest.split_once('=') {
+        Some((n, v)) => (n.trim(), v.trim()),
+        None => match rest.split_once(char::is_whitespace) {
+            Some((n, v)) => (n.trim(), v.trim()),
+            None => return Reply::Error("usage: .set NAME=VALUE".to_owned()),
+        },
+    };
+    match remote.set(name, value) {
+        Ok(()) => Reply::Set(format!(
+            "ClickHouse setting {name} = {}\n",
+            visible::text(value)
+        )),
         Err(message) => Reply::Error(message),
     }
 }
@@ -415,16 +505,23 @@ fn relations(session: &Session) -> String {
     fit_to_terminal(&mut table);
     table.set_header(["name", "kind", "columns", "about"]);
     for (name, schema, kind) in session.relations() {
-        let about = tables::find(&name).map_or("", |t| t.note);
+        let remote = session
+            .clickhouse()
+            .and_then(|r| r.tables().find(|(n, _, _)| *n == name).map(|(_, _, at)| at));
+        let about = match (kind, remote) {
+            (RelationKind::Remote, Some(at)) => at,
+            _ => tables::find(&name).map_or("", |t| t.note).to_owned(),
+        };
         let kind = match kind {
             RelationKind::Table => "table",
+            RelationKind::Remote => "clickhouse",
             RelationKind::Let => "let",
         };
         table.add_row([
             Cell::new(visible::text(&name)),
             Cell::new(kind),
             Cell::new(schema.len()),
-            Cell::new(about),
+            Cell::new(visible::text(&about)),
         ]);
     }
     format!("{table}\n")
@@ -440,6 +537,18 @@ fn schema(session: &Session, name: &str) -> Option<String> {
     let mut table = Table::new();
     table.load_style(presets::UTF8_FULL_CONDENSED);
     fit_to_terminal(&mut table);
+    if session.location(name) == Some(crate::engine::Location::ClickHouse)
+        && let Some(columns) = session.clickhouse().and_then(|r| r.column_types(name))
+    {
+        // The server's types beside the language's; a column without a
+        // language type is listed and cannot be used.
+        table.set_header(["column", "type", "ClickHouse type"]);
+        for (column, ty, ch_type) in &columns {
+            let shown = ty.map_or("(not usable)", |t| t.name());
+            table.add_row([&*visible::text(column), shown, &*visible::text(ch_type)]);
+        }
+        return Some(format!("{}\n{table}\n", visible::text(name)));
+    }
     table.set_header(["column", "type", "meaning"]);
     for column in &schema.columns {
         let note = definition

@@ -9,6 +9,7 @@ pub mod driver;
 pub mod engine;
 pub mod export;
 pub mod format;
+pub mod frame;
 pub mod highlight;
 pub mod import;
 pub mod plan;

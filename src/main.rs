@@ -165,7 +165,35 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     }
     let mut session = Session::new(engine);
     session.set_now(cli.now);
+    if let Some(url) = &cli.clickhouse {
+        session
+            .connect(url, infraql::commands::clickhouse_password())
+            .map_err(|e| Stop::Failed(format!("error: {}", shown(&e))))?;
+        if let Some(remote) = session.clickhouse_mut() {
+            for (name, value) in &cli.clickhouse_settings {
+                remote.set(name, value).map_err(|e| {
+                    Stop::Failed(format!("error: --clickhouse-setting: {}", shown(&e)))
+                })?;
+            }
+        }
+    } else if !cli.clickhouse_settings.is_empty() {
+        return Err(Stop::Usage(
+            "error: --clickhouse-setting needs --clickhouse URL".to_owned(),
+        ));
+    }
     for (name, path) in &cli.tables {
+        if let Some(table) = path.strip_prefix("clickhouse:") {
+            let Some(remote) = session.clickhouse_mut() else {
+                return Err(Stop::Usage(format!(
+                    "error: --table {}: `clickhouse:` needs --clickhouse URL",
+                    shown(name)
+                )));
+            };
+            remote.alias(name, table).map_err(|e| {
+                Stop::Failed(format!("error: --table {}: {}", shown(name), shown(&e)))
+            })?;
+            continue;
+        }
         session.add_file(name, path).map_err(|e| {
             Stop::Failed(format!(
                 "error: --table {}: {}",
@@ -213,6 +241,16 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
         sources.push(("<stdin>".to_owned(), text));
     }
 
+    if cli.sql {
+        // The SQL each query runs as, nothing run.
+        for (name, text) in &sources {
+            let sql = session
+                .sql(name, text)
+                .map_err(|failure| Stop::Failed(failure.render(color)))?;
+            print!("{sql}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let output = match &cli.output {
         Some(path) => Some((path.as_path(), output_format(path, cli.format)?)),
         None => None,

@@ -12,7 +12,9 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 
 use crate::cancel::Cancel;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::engine::polars::{Engine, RunError};
+use crate::engine::clickhouse::ClickHouse;
+use crate::engine::polars::Engine;
+use crate::engine::{Backends, Location, RunError};
 use crate::format::Format;
 use crate::plan::explain;
 use crate::plan::logical::Sink;
@@ -94,7 +96,7 @@ impl Failure {
 
 #[derive(Clone)]
 pub struct Session {
-    engine: Engine,
+    engine: Backends,
     bindings: HashMap<String, Binding>,
     /// A fixed `now()`, for reproducible scripts over old data; the clock
     /// when unset.
@@ -107,7 +109,7 @@ pub struct Session {
 impl Session {
     pub fn new(engine: Engine) -> Session {
         Session {
-            engine,
+            engine: Backends::new(engine),
             bindings: HashMap::new(),
             now: None,
             cancel: Cancel::new(),
@@ -119,8 +121,43 @@ impl Session {
         self.cancel = cancel;
     }
 
+    /// The local engine (files and the bundled tables).
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        &self.engine.local
+    }
+
+    /// The connected ClickHouse database, if any.
+    pub fn clickhouse(&self) -> Option<&ClickHouse> {
+        self.engine.remote.as_ref()
+    }
+
+    /// Connects to a ClickHouse database (replacing any connection); says
+    /// where and how many tables it has.
+    pub fn connect(&mut self, url: &str, password: Option<String>) -> Result<String, String> {
+        let remote = ClickHouse::connect(url, password)?;
+        let count = remote.tables().count();
+        let message = format!(
+            "connected to {} ({count} table{})",
+            remote.server(),
+            if count == 1 { "" } else { "s" }
+        );
+        self.engine.remote = Some(remote);
+        Ok(message)
+    }
+
+    /// Drops the ClickHouse connection; says which one, if there was one.
+    pub fn disconnect(&mut self) -> Option<String> {
+        self.engine.remote.take().map(|r| r.server())
+    }
+
+    /// The ClickHouse connection, to change its settings or names.
+    pub fn clickhouse_mut(&mut self) -> Option<&mut ClickHouse> {
+        self.engine.remote.as_mut()
+    }
+
+    /// Where a table lives.
+    pub fn location(&self, table: &str) -> Option<Location> {
+        self.engine.location(table)
     }
 
     /// Fixes what `now()` returns (`None`: the clock, read once per run).
@@ -134,7 +171,7 @@ impl Session {
 
     /// Adds a table read from a file (`--table NAME=PATH`).
     pub fn add_file(&mut self, name: &str, path: &str) -> Result<(), String> {
-        self.engine.add_file(name, path)
+        self.engine.local.add_file(name, path)
     }
 
     /// Runs every statement of `text` (named `source_name` in messages),
@@ -162,23 +199,26 @@ impl Session {
             let Step::Run { query, span } = step else {
                 continue;
             };
-            let mut frame = self.engine.collect(&query.plan).map_err(|e| {
-                let cause = match e {
-                    RunError::Cancelled => Cause::Cancelled,
-                    RunError::OverBudget(_) | RunError::Failed(_) | RunError::Overflow { .. } => {
-                        Cause::Error
-                    }
-                };
-                let diagnostic = match &e {
-                    // The one expression that could overflow is the place.
-                    RunError::Overflow { at: Some(at), .. } => {
-                        Diagnostic::at(format!("query failed: {e}"), *at)
-                            .with_label("overflows here")
-                    }
-                    _ => runtime_error(e.to_string(), span),
-                };
-                stopped(vec![diagnostic], cause)
-            })?;
+            let mut frame = self
+                .engine
+                .collect(&query.plan, &query.schema)
+                .map_err(|e| {
+                    let cause = match e {
+                        RunError::Cancelled => Cause::Cancelled,
+                        RunError::OverBudget(_)
+                        | RunError::Failed(_)
+                        | RunError::Overflow { .. } => Cause::Error,
+                    };
+                    let diagnostic = match &e {
+                        // The one expression that could overflow is the place.
+                        RunError::Overflow { at: Some(at), .. } => {
+                            Diagnostic::at(format!("query failed: {e}"), *at)
+                                .with_label("overflows here")
+                        }
+                        _ => runtime_error(e.to_string(), span),
+                    };
+                    stopped(vec![diagnostic], cause)
+                })?;
             let outcome = match &query.sink {
                 Sink::Export(path) => {
                     let format =
@@ -236,14 +276,49 @@ impl Session {
             let Step::Run { query, span } = step else {
                 continue;
             };
-            let optimised = self
+            let engines = self
                 .engine
                 .explain(&query.plan)
                 .map_err(|m| fail(vec![Diagnostic::at(m, span)]))?;
             out.push_str("Logical plan:\n");
             out.push_str(&indent(&explain::plan(&query.plan)));
-            out.push_str("Polars plan (optimised):\n");
-            out.push_str(&indent(&optimised));
+            out.push_str(&engines);
+        }
+        Ok(out)
+    }
+
+    /// The ClickHouse SQL of each query in `text`, laid out for people,
+    /// without running anything; a query that reads no server table, or
+    /// one the server cannot answer, is an error.
+    pub fn sql(&mut self, source_name: &str, text: &str) -> Result<String, Failure> {
+        let fail = |diagnostics: Vec<Diagnostic>| Failure {
+            source_name: source_name.to_owned(),
+            source_text: text.to_owned(),
+            diagnostics,
+            cause: Cause::Error,
+        };
+        let Some(remote) = self.engine.remote.as_ref() else {
+            return Err(fail(vec![Diagnostic::new(
+                "not connected to ClickHouse: use --clickhouse URL or .connect URL",
+            )]));
+        };
+        let mut bindings = self.bindings.clone();
+        let steps = resolve_text(&self.engine, self.clock(), text, &mut bindings).map_err(fail)?;
+        let mut out = String::new();
+        for step in steps {
+            let Step::Run { query, span } = step else {
+                continue;
+            };
+            let sql = remote.sql(&query.plan).map_err(|e| {
+                let mut d = Diagnostic::at(format!("this query has no ClickHouse SQL: {e}"), span)
+                    .with_label("here");
+                if let Some(help) = &e.help {
+                    d = d.with_help(help.clone());
+                }
+                fail(vec![d])
+            })?;
+            out.push_str(&crate::engine::clickhouse::sql::pretty(&sql));
+            out.push_str(";\n");
         }
         Ok(out)
     }
@@ -270,9 +345,18 @@ impl Session {
     pub fn relations(&self) -> Vec<(String, Schema, RelationKind)> {
         let mut out: Vec<_> = self
             .engine
+            .local
             .tables()
             .map(|(n, s)| (n.to_owned(), s.clone(), RelationKind::Table))
             .collect();
+        if let Some(remote) = &self.engine.remote {
+            for (name, schema, _) in remote.tables() {
+                // A local table of the same name hides a remote one.
+                if out.iter().all(|(n, _, _)| n != name) {
+                    out.push((name.to_owned(), schema, RelationKind::Remote));
+                }
+            }
+        }
         let mut lets: Vec<_> = self
             .bindings
             .iter()
@@ -287,6 +371,8 @@ impl Session {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RelationKind {
     Table,
+    /// A table of the connected ClickHouse database.
+    Remote,
     Let,
 }
 
@@ -321,7 +407,7 @@ pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime, String> {
 /// Parses and resolves `text`; `bindings` gains its `let`s when it all
 /// resolves.
 fn resolve_text(
-    engine: &Engine,
+    engine: &Backends,
     now: NaiveDateTime,
     text: &str,
     bindings: &mut HashMap<String, Binding>,

@@ -285,6 +285,21 @@ impl Plan {
             Plan::Join { left, right, .. } | Plan::Union { left, right } => vec![left, right],
         }
     }
+
+    /// [`Plan::inputs`], to change them in place.
+    pub fn inputs_mut(&mut self) -> Vec<&mut Plan> {
+        match self {
+            Plan::Table { .. } | Plan::File { .. } => Vec::new(),
+            Plan::Filter { input, .. }
+            | Plan::Select { input, .. }
+            | Plan::Derive { input, .. }
+            | Plan::Sort { input, .. }
+            | Plan::Limit { input, .. }
+            | Plan::Aggregate { input, .. }
+            | Plan::Distinct { input, .. } => vec![input],
+            Plan::Join { left, right, .. } | Plan::Union { left, right } => vec![left, right],
+        }
+    }
 }
 
 impl Expr {

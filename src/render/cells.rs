@@ -34,7 +34,7 @@ pub fn preview(frame: &DataFrame, limit: usize) -> Preview {
         .map(|c| {
             (
                 c.name().to_string(),
-                crate::engine::polars::types::to_type(c.dtype()),
+                crate::frame::types::to_type(c.dtype()),
             )
         })
         .collect();

@@ -20,8 +20,9 @@ use std::io::Write;
 
 use ::polars::prelude::{CsvWriter, DataFrame, JsonFormat, JsonWriter, ParquetWriter, SerWriter};
 
-use crate::engine::polars::{describe_error, types};
 use crate::format::Format;
+use crate::frame::errors::describe as describe_error;
+use crate::frame::types;
 
 /// How the human views draw a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -83,6 +83,15 @@ fn only_the_binary_prints_or_exits() {
     );
 }
 
+/// Rendering reads frames, whichever engine made them.
+#[test]
+fn render_imports_no_engine() {
+    assert_unused(
+        |path| path.starts_with("src/render/") || path.starts_with("src/frame/"),
+        &["crate::engine", "crate::session"],
+    );
+}
+
 /// Quotes and comments are found by `syntax::tokens` alone: the editing
 /// help and the layout hold no scanner of their own.
 #[test]

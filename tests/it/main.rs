@@ -2,6 +2,7 @@
 
 mod architecture;
 mod cli;
+mod clickhouse;
 mod consistency;
 mod docs;
 mod editing;

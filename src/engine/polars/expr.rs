@@ -251,13 +251,21 @@ fn binary(op: BinaryOp, l: pl::Expr, r: pl::Expr) -> pl::Expr {
         BinaryOp::Sub => l - r,
         BinaryOp::Mul => l * r,
         // Division by zero gives null, as in SQL engines, not infinity.
-        BinaryOp::Div | BinaryOp::Rem => {
-            let quotient = if op == BinaryOp::Div {
-                l / r.clone()
-            } else {
-                l % r.clone()
-            };
-            when(r.eq(lit(0))).then(lit(NULL)).otherwise(quotient)
+        BinaryOp::Div => when(r.clone().eq(lit(0))).then(lit(NULL)).otherwise(l / r),
+        // The remainder takes the sign of the dividend, as in SQL, C and
+        // Rust (and in constant folding): -7 % 3 is -1. Polars' `%` takes
+        // the divisor's (2), so a nonzero result of the other sign is moved
+        // back by one divisor.
+        BinaryOp::Rem => {
+            let floored = l.clone() % r.clone();
+            let other_sign = floored
+                .clone()
+                .neq(lit(0))
+                .and(l.lt(lit(0)).neq(r.clone().lt(lit(0))));
+            let truncated = when(other_sign)
+                .then(floored.clone() - r.clone())
+                .otherwise(floored);
+            when(r.eq(lit(0))).then(lit(NULL)).otherwise(truncated)
         }
         BinaryOp::Eq => l.eq(r),
         BinaryOp::NotEq => l.neq(r),

@@ -4,13 +4,13 @@
 //! Invariant: this is the only module (with `render` and `export`, which
 //! write frames) that uses Polars types.
 
-mod errors;
+pub(crate) mod errors;
 mod expr;
 pub mod files;
 mod lower;
 mod parquet_check;
 pub mod sources;
-pub mod types;
+pub use crate::frame::types;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,30 +23,12 @@ pub use errors::describe as describe_error;
 use sources::Sources;
 
 use crate::datasets;
-use crate::diagnostic::Span;
 use crate::engine::memory;
 use crate::plan::logical::Plan;
 use crate::plan::resolve::Catalog;
 use crate::plan::schema::Schema;
 
-/// Why [`Engine::collect`] produced no frame.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RunError {
-    /// Stopped by Ctrl-C.
-    #[error("cancelled")]
-    Cancelled,
-    /// Stopped because the process outgrew the memory budget (in bytes).
-    #[error("{}", memory::exceeded_message(*.0))]
-    OverBudget(u64),
-    /// The query could not be answered; the message says why in the
-    /// language's terms (a file and line where a file is to blame).
-    #[error("{0}")]
-    Failed(String),
-    /// Checked arithmetic overflowed. `at` is the place of the expression
-    /// when the plan has only one that could.
-    #[error("{message}")]
-    Overflow { message: String, at: Option<Span> },
-}
+pub use crate::engine::RunError;
 
 /// Lets Ctrl-C (SIGINT) stop a running [`Engine::collect`] at the engine's
 /// next batch instead of ending the process. Call once, after any panic
@@ -160,7 +142,21 @@ impl Engine {
         Ok(())
     }
 
-    fn add_frame(&mut self, name: &str, frame: DataFrame) -> Result<(), String> {
+    /// Adds (or replaces) an empty table with `schema`'s columns.
+    pub fn add_empty(&mut self, name: &str, schema: &Schema) -> Result<(), String> {
+        let columns: Vec<::polars::prelude::Column> = schema
+            .columns
+            .iter()
+            .map(|c| {
+                ::polars::prelude::Column::new_empty(c.name.as_str().into(), &types::to_dtype(c.ty))
+            })
+            .collect();
+        let frame = DataFrame::new(0, columns).map_err(|e| describe_error(&e))?;
+        self.add_frame(name, frame)
+    }
+
+    /// Adds (or replaces) a table holding `frame`.
+    pub fn add_frame(&mut self, name: &str, frame: DataFrame) -> Result<(), String> {
         let schema = types::to_schema(frame.schema())?;
         sources::register(&mut self.sources, name, frame);
         self.schemas.insert(name.to_owned(), schema);

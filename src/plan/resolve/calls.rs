@@ -394,8 +394,10 @@ impl Resolver<'_> {
                         .with_help("add `| sort …` before it (a select or derive that changes the sort columns also ends it)"),
                 ));
             }
-            (WindowFunction::Rank, Some(keys)) => keys.clone(),
-            _ => Vec::new(),
+            // Every position function carries the sort it counts in, for
+            // engines that keep no row order of their own.
+            (_, Some(keys)) => keys.clone(),
+            (_, None) => Vec::new(),
         };
         let partition = self.partition(partition, ctx)?;
         let window = Expr::Window {

@@ -1,0 +1,306 @@
+//! The ClickHouse backend: a database's tables as infraql tables, plans
+//! compiled to one SQL statement each (`sql`) and run over the HTTP
+//! interface (`http`), results read as Arrow into the frames the rest of
+//! the program shows, exports and charts.
+//!
+//! The tables come from `system.columns`, read once per connection (and
+//! again when the server says a column is unknown); `types` maps their
+//! ClickHouse types to the language's.
+
+pub mod http;
+pub mod sql;
+pub mod types;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use polars::prelude::{DataFrame, DataType};
+
+use crate::engine::polars::RunError;
+use crate::frame::types::to_dtype;
+use crate::plan::logical::Plan;
+use crate::plan::schema::Schema;
+use crate::plan::types::Type;
+use http::{Connection, HttpError};
+use sql::{OVERFLOW_MARK, RemoteTable, Tables};
+
+/// ClickHouse's code for a function's own `throwIf` failure.
+const THROW_IF: u32 = 395;
+/// ClickHouse's code for a query stopped by `KILL QUERY`.
+const QUERY_WAS_CANCELLED: u32 = 394;
+
+/// A connected database and its tables.
+#[derive(Clone, Debug)]
+pub struct ClickHouse {
+    connection: Connection,
+    /// Tables by the name queries use: the database's own tables by their
+    /// names, and short names given to others (`--table logs=clickhouse:db.t`).
+    tables: BTreeMap<String, RemoteTable>,
+}
+
+impl ClickHouse {
+    /// Connects to `url` and reads the tables of its database.
+    pub fn connect(url: &str, password: Option<String>) -> Result<ClickHouse, String> {
+        let connection = Connection::new(url, password)?;
+        let mut remote = ClickHouse {
+            connection,
+            tables: BTreeMap::new(),
+        };
+        remote.read_tables().map_err(|e| e.to_string())?;
+        Ok(remote)
+    }
+
+    /// Where the server is, for messages (no password).
+    pub fn server(&self) -> String {
+        self.connection.server()
+    }
+
+    /// Sets a ClickHouse setting sent with every statement from now on.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!("`{name}` is not a ClickHouse setting name"));
+        }
+        if name == "readonly" {
+            return Err("`readonly` stays 2: infraql never writes to the server".to_owned());
+        }
+        self.connection.set(name, value);
+        Ok(())
+    }
+
+    /// The settings of the user's own sent with every statement.
+    pub fn settings(&self) -> &[(String, String)] {
+        self.connection.settings()
+    }
+
+    /// The database's tables, from `system.columns`.
+    fn read_tables(&mut self) -> Result<(), HttpError> {
+        let database = self.connection.database.clone();
+        let found = self.columns_of(&database, None)?;
+        let given: Vec<(String, RemoteTable)> = self
+            .tables
+            .iter()
+            .filter(|(name, t)| t.database != database || **name != t.table)
+            .map(|(n, t)| (n.clone(), t.clone()))
+            .collect();
+        self.tables = found.into_iter().map(|t| (t.table.clone(), t)).collect();
+        self.tables.extend(given);
+        Ok(())
+    }
+
+    /// The tables of `database` (only `table`, when given) with their
+    /// columns in order.
+    fn columns_of(
+        &self,
+        database: &str,
+        table: Option<&str>,
+    ) -> Result<Vec<RemoteTable>, HttpError> {
+        let mut sql = format!(
+            "SELECT table, name, type FROM system.columns WHERE database = {}",
+            sql::string(database)
+        );
+        if let Some(table) = table {
+            sql.push_str(&format!(" AND table = {}", sql::string(table)));
+        }
+        sql.push_str(" ORDER BY table, position");
+        let text = self.connection.query_text(&sql, &query_id())?;
+        let mut tables: Vec<RemoteTable> = Vec::new();
+        for line in text.lines() {
+            let fields: Vec<String> = line.split('\t').map(unescape_tsv).collect();
+            let [table, column, ty] = fields.as_slice() else {
+                continue;
+            };
+            if tables.last().is_none_or(|t| &t.table != table) {
+                tables.push(RemoteTable {
+                    database: database.to_owned(),
+                    table: table.clone(),
+                    columns: Vec::new(),
+                });
+            }
+            if let Some(last) = tables.last_mut() {
+                last.columns
+                    .push((column.clone(), types::language_type(ty), ty.clone()));
+            }
+        }
+        Ok(tables)
+    }
+
+    /// Gives the table `target` (`table` or `database.table`) the name
+    /// `name`.
+    pub fn alias(&mut self, name: &str, target: &str) -> Result<(), String> {
+        let (database, table) = match target.split_once('.') {
+            Some((d, t)) => (d.to_owned(), t.to_owned()),
+            None => (self.connection.database.clone(), target.to_owned()),
+        };
+        let found = self
+            .columns_of(&database, Some(&table))
+            .map_err(|e| e.to_string())?;
+        let table_def = found.into_iter().next().ok_or_else(|| {
+            format!(
+                "there is no table `{database}.{table}` on the ClickHouse server at {}",
+                self.server()
+            )
+        })?;
+        self.tables.insert(name.to_owned(), table_def);
+        Ok(())
+    }
+
+    /// The schema of a table, in the language's types.
+    pub fn table(&self, name: &str) -> Option<Schema> {
+        self.tables.get(name).map(schema_of)
+    }
+
+    /// Table names with their schemas and where they are (`db.table`).
+    pub fn tables(&self) -> impl Iterator<Item = (&str, Schema, String)> {
+        self.tables.iter().map(|(name, t)| {
+            (
+                name.as_str(),
+                schema_of(t),
+                format!("{}.{}", t.database, t.table),
+            )
+        })
+    }
+
+    /// The ClickHouse types of a table's columns, for `.schema`.
+    pub fn column_types(&self, name: &str) -> Option<Vec<(String, Option<Type>, String)>> {
+        self.tables.get(name).map(|t| t.columns.clone())
+    }
+
+    /// The SQL statement `plan` runs as.
+    pub fn sql(&self, plan: &Plan) -> Result<String, sql::Unsupported> {
+        sql::statement(plan, self).map(|(text, _)| text)
+    }
+
+    /// The columns `plan`'s statement gives, without running it.
+    pub fn collect_schema(&self, plan: &Plan) -> Result<Schema, sql::Unsupported> {
+        sql::statement(plan, self).map(|(_, columns)| Schema::new(columns))
+    }
+
+    /// Runs `plan` on the server. Its result has `schema` (when the caller
+    /// knows it; else the types the statement gives its columns).
+    pub fn collect(&self, plan: &Plan, schema: Option<&Schema>) -> Result<DataFrame, RunError> {
+        let (statement, columns) =
+            sql::statement(plan, self).map_err(|e| RunError::Failed(e.to_string()))?;
+        let id = query_id();
+        let frame = self
+            .connection
+            .query_frame(&statement, &id)
+            .map_err(|e| self.explain(e, plan))?;
+        let own = Schema::new(columns);
+        conform(frame, schema.unwrap_or(&own)).map_err(RunError::Failed)
+    }
+
+    /// A server error in the language's terms.
+    fn explain(&self, error: HttpError, plan: &Plan) -> RunError {
+        match &error {
+            HttpError::Server { code, message, .. }
+                if *code == THROW_IF && message.contains(OVERFLOW_MARK) =>
+            {
+                let checked = plan.checked_texts();
+                let texts: Vec<String> = checked.iter().map(|(t, _)| t.clone()).collect();
+                RunError::Overflow {
+                    message: crate::engine::polars::errors::overflow(&texts),
+                    at: match checked.as_slice() {
+                        [(_, span)] => Some(*span),
+                        _ => None,
+                    },
+                }
+            }
+            HttpError::Server { code, .. } if *code == QUERY_WAS_CANCELLED => RunError::Cancelled,
+            _ => RunError::Failed(error.to_string()),
+        }
+    }
+}
+
+impl Tables for ClickHouse {
+    fn remote(&self, name: &str) -> Option<&RemoteTable> {
+        self.tables.get(name)
+    }
+}
+
+fn schema_of(table: &RemoteTable) -> Schema {
+    Schema::new(
+        table
+            .columns
+            .iter()
+            .filter_map(|(name, ty, _)| ty.map(|ty| (name.clone(), ty))),
+    )
+}
+
+/// The frame with the language's column types (Arrow brings datetimes with
+/// a UTC zone and durations as microsecond counts).
+fn conform(frame: DataFrame, schema: &Schema) -> Result<DataFrame, String> {
+    let mut columns = Vec::with_capacity(schema.columns.len());
+    for crate::plan::schema::Column { name, ty } in &schema.columns {
+        let column = frame
+            .column(name)
+            .map_err(|_| format!("the server's result has no column `{name}`"))?;
+        let wanted = to_dtype(*ty);
+        let column = if column.dtype() == &wanted {
+            column.clone()
+        } else if *ty == Type::Null {
+            column
+                .cast(&DataType::Null)
+                .unwrap_or_else(|_| column.clone())
+        } else {
+            column.cast(&wanted).map_err(|e| {
+                format!(
+                    "the server's column `{name}` is not {}: {e}",
+                    ty.with_article()
+                )
+            })?
+        };
+        columns.push(column);
+    }
+    let height = frame.height();
+    DataFrame::new(height, columns).map_err(|e| e.to_string())
+}
+
+/// A fresh query id: the process, a counter and the time, so that Ctrl-C
+/// can name the query to stop on the server.
+pub fn query_id() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("infraql-{}-{n}-{nanos}", std::process::id())
+}
+
+/// One field of ClickHouse's TabSeparated output, its escapes undone.
+fn unescape_tsv(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tab_separated_escapes_are_undone() {
+        assert_eq!(unescape_tsv("a\\tb\\\\c\\nd"), "a\tb\\c\nd");
+    }
+
+    #[test]
+    fn query_ids_differ() {
+        assert_ne!(query_id(), query_id());
+    }
+}

@@ -1,0 +1,306 @@
+//! The ClickHouse backend on the real ClickHouse engine: the chDB-backed
+//! HTTP server in tests/clickhouse/ on 127.0.0.1, with the access-log table
+//! of tests/fixtures/clickhouse/access_logs.sql. Without Python's `chdb`
+//! these tests say that they skipped and pass.
+//!
+//! The equivalence check runs every golden case over logs on both engines
+//! and compares the rows; cases the server cannot answer with the
+//! language's meaning are refused, and each such case is listed here with
+//! the reason.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use polars::prelude::{AnyValue, DataFrame};
+
+use infraql::engine::polars::Engine;
+use infraql::session::{Outcome, Session};
+
+use crate::{files_with_extension, root};
+
+/// A running test server; it ends when the test process does (its standard
+/// input closes).
+struct Server {
+    _child: Child,
+    url: String,
+}
+
+/// The shared server, started on first use; `None` (with a note on
+/// stderr) when Python or chdb is missing.
+fn server() -> Option<&'static Server> {
+    static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+    SERVER.get_or_init(start).as_ref()
+}
+
+fn start() -> Option<Server> {
+    let has_chdb = Command::new("python3")
+        .args(["-c", "import chdb"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_chdb {
+        eprintln!("skipped: the ClickHouse tests need Python's chdb (pip install chdb)");
+        return None;
+    }
+    let mut child = Command::new("python3")
+        .arg(root().join("tests/clickhouse/chdb_server.py"))
+        .args(["--port", "0", "--init"])
+        .arg(root().join("tests/fixtures/clickhouse/access_logs.sql"))
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the test server starts");
+    let stdout = child.stdout.take().expect("server stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server says where it listens");
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
+        .to_owned();
+    Some(Server {
+        _child: child,
+        url: format!("http://default@{address}/apisix_logs"),
+    })
+}
+
+macro_rules! server_or_skip {
+    () => {
+        match server() {
+            Some(server) => server,
+            None => {
+                eprintln!("skipped: no ClickHouse test server");
+                return;
+            }
+        }
+    };
+}
+
+/// A session on the bundled tables with `logs` as the server's table.
+fn remote_session(server: &Server) -> Session {
+    let mut session = Session::new(Engine::with_bundled_datasets().expect("bundled data"));
+    session.connect(&server.url, None).expect("connects");
+    session
+        .clickhouse_mut()
+        .expect("connected")
+        .alias("logs", "apisix_logs.access_logs_v2")
+        .expect("the log table is there");
+    session
+}
+
+/// A session on the bundled tables with `logs` as the fixture files.
+fn local_session() -> Session {
+    let mut session = Session::new(Engine::with_bundled_datasets().expect("bundled data"));
+    session
+        .add_file("logs", "tests/fixtures/logs/*.csv")
+        .expect("fixture logs");
+    session
+}
+
+/// The results of `text` as rows of comparable cells, or the error.
+fn rows(session: &mut Session, text: &str) -> Result<Vec<Vec<Vec<String>>>, String> {
+    let mut out = Vec::new();
+    session
+        .run("<case>", text, |outcome| {
+            if let Outcome::Rows(frame) | Outcome::Chart(frame) = outcome {
+                out.push(cells(&frame));
+            }
+            Ok(())
+        })
+        .map_err(|failure| failure.render(false))?;
+    Ok(out)
+}
+
+/// A frame's rows, sorted (the server keeps no row order where the query
+/// sets none), with floats to 9 significant digits.
+fn cells(frame: &DataFrame) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = (0..frame.height())
+        .map(|i| {
+            frame
+                .columns()
+                .iter()
+                .map(|c| match c.get(i) {
+                    Ok(AnyValue::Float64(f)) => format!("{f:.9e}"),
+                    Ok(AnyValue::Null) => "null".to_owned(),
+                    Ok(v) => v.to_string(),
+                    Err(e) => format!("error: {e}"),
+                })
+                .collect()
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// Golden cases over logs that the server refuses, and why. (Cases that
+/// read files with `from` run locally, and agree by construction.)
+const REFUSED: &[(&str, &str)] = &[];
+
+#[test]
+fn golden_log_cases_agree_on_both_engines() {
+    let server = server_or_skip!();
+    let mut outcomes: BTreeMap<String, String> = BTreeMap::new();
+    let mut disagreements = Vec::new();
+    for path in files_with_extension(&root().join("tests/cases/logs"), "iql") {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).expect("case");
+        let now = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# now:"))
+            .map(|t| infraql::session::parse_timestamp(t).expect("now"));
+        let mut local = local_session();
+        let mut remote = remote_session(server);
+        local.set_now(now);
+        remote.set_now(now);
+        let expected = rows(&mut local, &text);
+        let found = rows(&mut remote, &text);
+        let refused = REFUSED.iter().find(|(case, _)| *case == name);
+        match (&expected, &found, refused) {
+            (Ok(e), Ok(f), None) if e == f => {
+                outcomes.insert(name, "agrees".to_owned());
+            }
+            (_, Err(error), Some(_)) => {
+                outcomes.insert(
+                    name,
+                    format!("refused: {}", error.lines().next().unwrap_or("")),
+                );
+            }
+            (Err(e), Err(f), None) => {
+                outcomes.insert(name.clone(), "both fail".to_owned());
+                if e.lines().next() != f.lines().next() {
+                    outcomes.insert(name, format!("both fail, differently:\n{e}\n{f}"));
+                }
+            }
+            _ => disagreements.push(format!(
+                "{name}:\n  local:      {expected:?}\n  clickhouse: {found:?}"
+            )),
+        }
+    }
+    eprintln!("ClickHouse equivalence: {outcomes:#?}");
+    assert!(
+        disagreements.is_empty(),
+        "the engines disagree:\n{}",
+        disagreements.join("\n")
+    );
+}
+
+#[test]
+fn tables_and_schemas_come_from_the_server() {
+    let server = server_or_skip!();
+    let session = remote_session(server);
+    let remote = session.clickhouse().expect("connected");
+    let types = remote.column_types("logs").expect("logs");
+    let host = types.iter().find(|(n, _, _)| n == "host").expect("host");
+    assert_eq!(host.2, "LowCardinality(Nullable(String))");
+    assert_eq!(
+        session.location("logs"),
+        Some(infraql::engine::Location::ClickHouse)
+    );
+    assert_eq!(
+        session.location("services"),
+        Some(infraql::engine::Location::Local)
+    );
+}
+
+#[test]
+fn odd_strings_reach_the_server_as_values() {
+    let server = server_or_skip!();
+    let mut session = remote_session(server);
+    for odd in [
+        "'); DROP TABLE apisix_logs.access_logs_v2; --",
+        "back\\slash",
+        "quote'double\"",
+        "nul\0byte",
+        "tab\tnew\nline",
+    ] {
+        let query = format!(
+            "logs | take 1 | select s = {}",
+            serde_json::to_string(odd)
+                .unwrap()
+                .replace("\\u0000", "\\0")
+        );
+        let found = rows(&mut session, &query);
+        let mut local = local_session();
+        assert_eq!(found, rows(&mut local, &query), "{odd:?}");
+    }
+    // The table is still there.
+    assert_eq!(
+        rows(&mut session, "logs | count").expect("count"),
+        [[["48".to_owned()]]]
+    );
+}
+
+#[test]
+fn overflow_on_the_server_is_the_language_error() {
+    let server = server_or_skip!();
+    let mut session = remote_session(server);
+    let error = rows(
+        &mut session,
+        "logs | select x = status * 9223372036854775807",
+    )
+    .expect_err("overflow");
+    assert!(
+        error.contains("integer overflow in `status * 9223372036854775807`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn mixed_queries_join_server_results_with_local_tables() {
+    let server = server_or_skip!();
+    let query = "logs | group host agg requests = count() | join (services | derive host = replace(url, \"https://\", \"\")) on host | select host, requests, service | sort requests desc, host";
+    let mut remote = remote_session(server);
+    let mut local = local_session();
+    assert_eq!(rows(&mut remote, query), rows(&mut local, query));
+    let plan = remote.explain("<explain>", query).expect("explains");
+    assert!(plan.contains("ClickHouse SQL, part 1"), "{plan}");
+    assert!(plan.contains("Polars plan"), "{plan}");
+}
+
+#[test]
+fn what_the_server_cannot_answer_alike_is_refused_before_sending() {
+    let server = server_or_skip!();
+    let mut session = remote_session(server);
+    for (query, says) in [
+        ("logs | group host agg f = first(uri)", "`first` and `last`"),
+        ("logs | where uri matches \"\\\\d+\"", "RE2"),
+        ("logs | derive n = row_number()", "without a sort"),
+    ] {
+        let error = rows(&mut session, query).expect_err(query);
+        assert!(error.contains(says), "{query}: {error}");
+    }
+}
+
+#[test]
+fn a_wrong_password_is_one_clear_message_without_the_password() {
+    let server = server_or_skip!();
+    let mut session = Session::new(Engine::with_bundled_datasets().expect("bundled data"));
+    let error = session
+        .connect(&server.url, Some("not-the-password".to_owned()))
+        .expect_err("refused");
+    assert!(error.contains("wrong user or password"), "{error}");
+    assert!(!error.contains("not-the-password"), "{error}");
+}
+
+#[test]
+fn a_server_that_is_down_is_named() {
+    // A port nothing listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let port = listener.local_addr().expect("address").port();
+    drop(listener);
+    let mut session = Session::new(Engine::with_bundled_datasets().expect("bundled data"));
+    let error = session
+        .connect(&format!("http://default@127.0.0.1:{port}/db"), None)
+        .expect_err("refused");
+    assert!(
+        error.contains(&format!(
+            "cannot reach the ClickHouse server at http://default@127.0.0.1:{port}/db"
+        )),
+        "{error}"
+    );
+}
