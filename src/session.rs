@@ -201,7 +201,7 @@ impl Session {
             };
             let mut frame = self
                 .engine
-                .collect(&query.plan, &query.schema)
+                .collect(&query.plan, &query.schema, &self.cancel)
                 .map_err(|e| {
                     let cause = match e {
                         RunError::Cancelled => Cause::Cancelled,

@@ -13,6 +13,7 @@ pub mod polars;
 
 use ::polars::prelude::DataFrame;
 
+use crate::cancel::Cancel;
 use crate::diagnostic::Span;
 use crate::plan::logical::Plan;
 use crate::plan::resolve::Catalog;
@@ -93,14 +94,20 @@ impl Backends {
         }
     }
 
-    /// Runs `plan`, whose result has `schema`.
-    pub fn collect(&self, plan: &Plan, schema: &Schema) -> Result<DataFrame, RunError> {
+    /// Runs `plan`, whose result has `schema`; `cancel` stops it.
+    pub fn collect(
+        &self,
+        plan: &Plan,
+        schema: &Schema,
+        cancel: &Cancel,
+    ) -> Result<DataFrame, RunError> {
         match &self.remote {
-            Some(remote) if self.all_remote(plan) => remote.collect(plan, Some(schema)),
+            Some(remote) if self.all_remote(plan) => remote.collect(plan, Some(schema), cancel),
             Some(remote) if self.any_remote(plan) => {
                 let mut local = self.local.clone();
                 let mut parts = 0;
-                let rewritten = self.fetch_remote_parts(plan, remote, &mut local, &mut parts)?;
+                let rewritten =
+                    self.fetch_remote_parts(plan, remote, &mut local, &mut parts, cancel)?;
                 local.collect(&rewritten)
             }
             _ => self.local.collect(plan),
@@ -178,9 +185,10 @@ impl Backends {
         remote: &clickhouse::ClickHouse,
         local: &mut polars::Engine,
         parts: &mut usize,
+        cancel: &Cancel,
     ) -> Result<Plan, RunError> {
         if self.all_remote(plan) {
-            let frame = remote.collect(plan, None)?;
+            let frame = remote.collect(plan, None, cancel)?;
             *parts += 1;
             let name = format!("__infraql_remote_{parts}");
             local.add_frame(&name, frame).map_err(RunError::Failed)?;
@@ -188,7 +196,7 @@ impl Backends {
         }
         let mut rewritten = plan.clone();
         for input in rewritten.inputs_mut() {
-            *input = self.fetch_remote_parts(input, remote, local, parts)?;
+            *input = self.fetch_remote_parts(input, remote, local, parts, cancel)?;
         }
         Ok(rewritten)
     }

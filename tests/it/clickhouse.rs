@@ -44,10 +44,14 @@ fn start() -> Option<Server> {
         eprintln!("skipped: the ClickHouse tests need Python's chdb (pip install chdb)");
         return None;
     }
+    let bundled = std::env::temp_dir().join(format!("infraql-bundled-{}.sql", std::process::id()));
+    std::fs::write(&bundled, bundled_tables_sql()).expect("init file");
     let mut child = Command::new("python3")
         .arg(root().join("tests/clickhouse/chdb_server.py"))
         .args(["--port", "0", "--init"])
         .arg(root().join("tests/fixtures/clickhouse/access_logs.sql"))
+        .arg("--init")
+        .arg(&bundled)
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -67,6 +71,46 @@ fn start() -> Option<Server> {
         _child: child,
         url: format!("http://default@{address}/apisix_logs"),
     })
+}
+
+/// The bundled tables as ClickHouse tables of the `default` database,
+/// filled from datasets/*.csv, for properties over both engines.
+fn bundled_tables_sql() -> String {
+    use infraql::plan::types::Type;
+    let mut sql = String::new();
+    for (table, _) in infraql::datasets::bundled() {
+        let columns: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| {
+                let ty = match c.ty {
+                    Type::Int => "Int64",
+                    Type::Float => "Float64",
+                    Type::Bool => "Bool",
+                    Type::Date => "Date32",
+                    _ => "String",
+                };
+                format!("`{}` Nullable({ty})", c.name)
+            })
+            .collect();
+        let structure = columns.join(", ");
+        sql.push_str(&format!(
+            "CREATE TABLE default.`{0}` ({structure}) ENGINE = MergeTree ORDER BY tuple();\n\
+             INSERT INTO default.`{0}` SELECT * FROM file('datasets/{0}.csv', 'CSVWithNames', '{1}');\n",
+            table.name,
+            structure.replace('\'', "\\'")
+        ));
+    }
+    sql
+}
+
+/// A session whose every table is on the server (the bundled tables of
+/// its `default` database).
+fn all_remote_session(server: &Server) -> Session {
+    let mut session = Session::new(Engine::default());
+    let url = server.url.replace("/apisix_logs", "/default");
+    session.connect(&url, None).expect("connects");
+    session
 }
 
 macro_rules! server_or_skip {
@@ -303,4 +347,200 @@ fn a_server_that_is_down_is_named() {
         )),
         "{error}"
     );
+}
+
+/// A join that would take the engine minutes: every row with every row
+/// six times over on a low-cardinality key (streamed, so little memory).
+const SLOW: &str = "logs | join logs on method | join logs on method | join logs on method | join logs on method | join logs on method | join logs on method | count";
+
+#[test]
+fn cancelling_stops_the_query_on_the_server_too() {
+    let server = server_or_skip!();
+    let mut session = remote_session(server);
+    let cancel = infraql::cancel::Cancel::new();
+    session.set_cancel(cancel.clone());
+    let worker = std::thread::spawn(move || {
+        let result = session.run("<slow>", SLOW, |_| Ok(()));
+        (result.err().map(|f| f.cause), std::time::Instant::now())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let cancelled_at = std::time::Instant::now();
+    cancel.cancel();
+    let (cause, ended_at) = worker.join().expect("the run ends");
+    assert_eq!(cause, Some(infraql::session::Cause::Cancelled));
+    let waited = ended_at.duration_since(cancelled_at);
+    assert!(
+        waited < std::time::Duration::from_millis(500),
+        "took {waited:?}"
+    );
+    // The server's query is gone soon after.
+    let address = server.url.trim_start_matches("http://default@");
+    let address = address.split('/').next().expect("host:port");
+    let running = || {
+        let sql = "SELECT count() FROM system.processes WHERE query LIKE '%INNER JOIN%' AND query NOT LIKE '%system.processes%'";
+        reqwest::blocking::Client::new()
+            .post(format!("http://{address}/"))
+            .body(sql)
+            .send()
+            .and_then(|r| r.text())
+            .expect("the server answers")
+            .trim()
+            .to_owned()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while running() != "0" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the query still runs on the server"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, .. proptest::prelude::ProptestConfig::default() })]
+
+    /// Generated predicates (those of the consistency properties) select
+    /// the same rows on both engines.
+    #[test]
+    fn generated_filters_select_the_same_rows_on_both_engines(p in crate::consistency::predicate()) {
+        let Some(server) = server() else {
+            return Ok(());
+        };
+        let mut remote = all_remote_session(server);
+        let mut local = Session::new(Engine::with_bundled_datasets().expect("bundled data"));
+        for query in [
+            format!("services | where {p} | select service, requests_30d, uptime_pct | sort service"),
+            format!("services | where {p} | count"),
+            format!("services | where {p} | group server_size agg n = count(), r = sum(requests_30d), u = avg(uptime_pct)"),
+        ] {
+            let expected = rows(&mut local, &query);
+            let found = rows(&mut remote, &query);
+            proptest::prop_assert_eq!(&expected, &found, "{}", query);
+        }
+    }
+}
+
+/// The `logs` table of tests/fixtures/clickhouse/access_logs.sql, as the
+/// emitter sees it, so the SQL can be checked without a server.
+struct FixtureTables {
+    logs: infraql::engine::clickhouse::sql::RemoteTable,
+}
+
+impl infraql::engine::clickhouse::sql::Tables for FixtureTables {
+    fn remote(&self, name: &str) -> Option<&infraql::engine::clickhouse::sql::RemoteTable> {
+        (name == "logs").then_some(&self.logs)
+    }
+}
+
+fn fixture_tables() -> FixtureTables {
+    let ddl = std::fs::read_to_string(root().join("tests/fixtures/clickhouse/access_logs.sql"))
+        .expect("fixture DDL");
+    let body = ddl
+        .split_once("access_logs_v2\n(")
+        .and_then(|(_, rest)| rest.split_once("\n)"))
+        .map(|(columns, _)| columns)
+        .expect("the CREATE TABLE of access_logs_v2");
+    let columns = body
+        .lines()
+        .filter_map(|line| line.trim().trim_end_matches(',').split_once(' '))
+        .map(|(name, ty)| {
+            (
+                name.to_owned(),
+                infraql::engine::clickhouse::types::language_type(ty),
+                ty.to_owned(),
+            )
+        })
+        .collect();
+    FixtureTables {
+        logs: infraql::engine::clickhouse::sql::RemoteTable {
+            database: "apisix_logs".to_owned(),
+            table: "access_logs_v2".to_owned(),
+            columns,
+        },
+    }
+}
+
+/// What the resolver sees: the bundled tables and the fixture's `logs`.
+struct FixtureCatalog {
+    local: Engine,
+    logs: infraql::plan::schema::Schema,
+}
+
+impl infraql::plan::resolve::Catalog for FixtureCatalog {
+    fn table(&self, name: &str) -> Option<infraql::plan::schema::Schema> {
+        if name == "logs" {
+            Some(self.logs.clone())
+        } else {
+            self.local.table(name)
+        }
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        let mut names = self.local.table_names();
+        names.push("logs".to_owned());
+        names
+    }
+
+    fn file(&self, path: &str) -> Result<infraql::plan::schema::Schema, String> {
+        self.local.file(path)
+    }
+}
+
+/// The SQL every golden case over logs runs as on ClickHouse (or why it
+/// has none: it reads local data too), pinned as a snapshot beside the
+/// case (`NAME.clickhouse.snap`). Needs no server.
+#[test]
+fn golden_log_cases_compile_to_pinned_sql() {
+    use infraql::plan::resolve::{Catalog, Step};
+    let tables = fixture_tables();
+    let logs = infraql::plan::schema::Schema::new(
+        tables
+            .logs
+            .columns
+            .iter()
+            .filter_map(|(n, t, _)| t.map(|t| (n.clone(), t))),
+    );
+    let catalog = FixtureCatalog {
+        local: Engine::with_bundled_datasets().expect("bundled data"),
+        logs,
+    };
+    assert!(catalog.table("logs").is_some());
+    let cases_dir = root().join("tests/cases/logs");
+    for path in files_with_extension(&cases_dir, "iql") {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).expect("case");
+        let now = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# now:"))
+            .map_or_else(
+                || infraql::session::parse_timestamp("2025-11-24").expect("now"),
+                |t| infraql::session::parse_timestamp(t).expect("now"),
+            );
+        let script = infraql::syntax::parse(&text).expect("case parses");
+        let mut bindings = std::collections::HashMap::new();
+        let steps = infraql::plan::resolve::resolve(&script, &text, &catalog, &mut bindings, now)
+            .expect("case resolves");
+        let mut out = String::new();
+        for step in steps {
+            let Step::Run { query, .. } = step else {
+                continue;
+            };
+            match infraql::engine::clickhouse::sql::statement(&query.plan, &tables) {
+                Ok((sql, _)) => {
+                    out.push_str(&infraql::engine::clickhouse::sql::pretty(&sql));
+                    out.push_str(";\n");
+                }
+                Err(e) => out.push_str(&format!("-- not one statement: {e}\n")),
+            }
+        }
+        insta::with_settings!({
+            snapshot_path => cases_dir.clone(),
+            prepend_module_to_snapshot => false,
+            description => text.trim_end(),
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(format!("{name}.clickhouse"), out);
+        });
+    }
 }

@@ -140,7 +140,8 @@ fn leaf() -> impl Strategy<Value = String> {
     ]
 }
 
-fn predicate() -> impl Strategy<Value = String> {
+/// A predicate over `services`, of up to a few levels of and/or/not.
+pub fn predicate() -> impl Strategy<Value = String> {
     leaf().prop_recursive(3, 12, 2, |inner| {
         prop_oneof![
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a}) and ({b})")),

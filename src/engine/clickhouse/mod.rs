@@ -13,9 +13,12 @@ pub mod types;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use polars::prelude::{DataFrame, DataType};
 
+use crate::cancel::Cancel;
 use crate::engine::polars::RunError;
 use crate::frame::types::to_dtype;
 use crate::plan::logical::Plan;
@@ -23,6 +26,9 @@ use crate::plan::schema::Schema;
 use crate::plan::types::Type;
 use http::{Connection, HttpError};
 use sql::{OVERFLOW_MARK, RemoteTable, Tables};
+
+/// How often a running query looks at Ctrl-C.
+const CANCEL_POLL: Duration = Duration::from_millis(20);
 
 /// ClickHouse's code for a function's own `throwIf` failure.
 const THROW_IF: u32 = 395;
@@ -177,15 +183,44 @@ impl ClickHouse {
     }
 
     /// Runs `plan` on the server. Its result has `schema` (when the caller
-    /// knows it; else the types the statement gives its columns).
-    pub fn collect(&self, plan: &Plan, schema: Option<&Schema>) -> Result<DataFrame, RunError> {
+    /// knows it; else the types the statement gives its columns). When
+    /// `cancel` is set while it runs, the query is killed on the server
+    /// (ClickHouse keeps running a query whose client went away unless
+    /// told) and the run ends at once as cancelled.
+    pub fn collect(
+        &self,
+        plan: &Plan,
+        schema: Option<&Schema>,
+        cancel: &Cancel,
+    ) -> Result<DataFrame, RunError> {
         let (statement, columns) =
             sql::statement(plan, self).map_err(|e| RunError::Failed(e.to_string()))?;
         let id = query_id();
-        let frame = self
-            .connection
-            .query_frame(&statement, &id)
-            .map_err(|e| self.explain(e, plan))?;
+        let (sender, receiver) = mpsc::channel();
+        let connection = self.connection.clone();
+        let (thread_id, thread_statement) = (id.clone(), statement);
+        std::thread::Builder::new()
+            .name("infraql-clickhouse".to_owned())
+            .spawn(move || {
+                let _ = sender.send(connection.query_frame(&thread_statement, &thread_id));
+            })
+            .map_err(|e| RunError::Failed(format!("cannot start a query thread: {e}")))?;
+        let answer = loop {
+            match receiver.recv_timeout(CANCEL_POLL) {
+                Ok(answer) => break answer,
+                Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => {
+                    self.connection.kill(&id);
+                    return Err(RunError::Cancelled);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(RunError::Failed(
+                        "the query thread ended without an answer".to_owned(),
+                    ));
+                }
+            }
+        };
+        let frame = answer.map_err(|e| self.explain(e, plan))?;
         let own = Schema::new(columns);
         conform(frame, schema.unwrap_or(&own)).map_err(RunError::Failed)
     }

@@ -73,6 +73,7 @@ pub fn statement(
     plan: &Plan,
     tables: &dyn Tables,
 ) -> Result<(String, Vec<(String, Type)>), Unsupported> {
+    SHARED.with(|n| n.set(0));
     let mut emitter = Emitter { tables, aliases: 0 };
     let relation = emitter.plan(plan)?;
     let mut out = String::from("SELECT ");
@@ -167,6 +168,32 @@ fn output_cast(column: &str, ty: Type) -> String {
         Type::Datetime => format!("toDateTime64({column}, 6, 'UTC')"),
         Type::Null => format!("CAST({column}, 'Nullable(String)')"),
     }
+}
+
+thread_local! {
+    /// Names given so far to shared subexpressions of the statement being
+    /// written (see [`shared`]).
+    static SHARED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// `sql` named once so it can be used several times without being written
+/// out again: the first use is `(sql AS `__infraql_sN`)`, later ones the
+/// name. (Writing it out each time made nested checks and roundings grow
+/// exponentially.) A column or a constant is short already and stays.
+fn shared(sql: &str) -> (String, String) {
+    let simple = sql
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'`' | b'_'));
+    if simple {
+        return (sql.to_owned(), sql.to_owned());
+    }
+    let n = SHARED.with(|n| {
+        let next = n.get() + 1;
+        n.set(next);
+        next
+    });
+    let name = format!("`__infraql_s{n}`");
+    (format!("({sql} AS {name})"), name)
 }
 
 /// What an expression can see: the input's columns under `alias`.
@@ -732,9 +759,9 @@ fn expr(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
             values,
             negated,
         } => {
-            let x = sql(inner)?;
+            let (x, again) = shared(&sql(inner)?);
             let list: Vec<String> = values.iter().map(literal).collect();
-            let test = format!("if(isNull({x}), NULL, {x} IN ({}))", list.join(", "));
+            let test = format!("if(isNull({x}), NULL, {again} IN ({}))", list.join(", "));
             if *negated {
                 format!("(NOT {test})")
             } else {
@@ -764,9 +791,15 @@ fn binary(op: BinaryOp, l: &str, r: &str) -> String {
         BinaryOp::Sub => format!("({l} - {r})"),
         BinaryOp::Mul => format!("({l} * {r})"),
         // Division by zero is null, not inf or nan.
-        BinaryOp::Div => format!("if({r} = 0, NULL, {l} / {r})"),
+        BinaryOp::Div => {
+            let (first, again) = shared(r);
+            format!("if({first} = 0, NULL, {l} / {again})")
+        }
         // ClickHouse's `%` takes the dividend's sign, as the language does.
-        BinaryOp::Rem => format!("if({r} = 0, NULL, {l} % {r})"),
+        BinaryOp::Rem => {
+            let (first, again) = shared(r);
+            format!("if({first} = 0, NULL, {l} % {again})")
+        }
         BinaryOp::Eq => format!("({l} = {r})"),
         BinaryOp::NotEq => format!("({l} != {r})"),
         BinaryOp::Lt => format!("({l} < {r})"),
@@ -887,8 +920,9 @@ fn function_call(function: Function, args: &[Expr], scope: &Scope) -> Result<Str
             };
             // Half away from zero: ClickHouse rounds floats half to even.
             let scale = format!("1e{digits}");
-            let y = format!("({x} * {scale})");
-            format!("((trunc({y}) + if(abs({y} - trunc({y})) >= 0.5, sign({y}), 0)) / {scale})")
+            let (y, y_again) = shared(&format!("({x} * {scale})"));
+            let (t, t_again) = shared(&format!("trunc({y_again})"));
+            format!("(({t} + if(abs({y} - {t_again}) >= 0.5, sign({y_again}), 0)) / {scale})")
         }
         Function::Coalesce => format!("coalesce({})", sql.join(", ")),
         Function::Concat => format!("concat({})", sql.join(", ")),
@@ -979,7 +1013,10 @@ fn aggregate_call(
             format!("quantileExactInclusiveOrNull({q:?})({x})")
         }
         Aggregate::CountDistinct => format!("toInt64(uniqExact({x}))"),
-        Aggregate::Std => format!("if(count({x}) > 1, stddevSamp({x}), NULL)"),
+        Aggregate::Std => {
+            let (first, again) = shared(&x);
+            format!("if(count({first}) > 1, stddevSamp({again}), NULL)")
+        }
         Aggregate::First | Aggregate::Last => {
             return Err(unsupported(
                 "`first` and `last` depend on the order rows arrive in, which ClickHouse does not keep",
@@ -1024,10 +1061,12 @@ fn checked(inner: &Expr, scope: &Scope) -> Result<String, Unsupported> {
         }
         other => return expr(other, columns),
     };
-    let outside =
-        format!("({computed} < -9223372036854775808 OR {computed} > 9223372036854775807)");
+    let (first, again) = shared(&computed);
+    let (outside, outside_again) = shared(&format!(
+        "({first} < -9223372036854775808 OR {again} > 9223372036854775807)"
+    ));
     Ok(format!(
-        "if({outside}, toInt64(throwIf({outside}, '{OVERFLOW_MARK}')), toInt64({computed}))"
+        "if({outside}, toInt64(throwIf({outside_again}, '{OVERFLOW_MARK}')), toInt64({again}))"
     ))
 }
 
@@ -1100,8 +1139,9 @@ fn window_with(
         WindowKind::Position(WindowFunction::CumSum) => {
             let order = ordered("cumsum")?;
             // A null value's own row stays null, as locally.
+            let (first, again) = shared(&x);
             format!(
-                "if(isNull({x}), NULL, sum({x}) OVER ({partition_by} {order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))"
+                "if(isNull({first}), NULL, sum({again}) OVER ({partition_by} {order} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))"
             )
         }
     })
