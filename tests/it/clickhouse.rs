@@ -544,3 +544,37 @@ fn golden_log_cases_compile_to_pinned_sql() {
         });
     }
 }
+
+/// README's "Your logs in ClickHouse" examples give the output shown there,
+/// on the server (the fixture is the one README describes).
+#[test]
+fn readme_clickhouse_examples_show_their_output() {
+    let server = server_or_skip!();
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let section = readme
+        .split_once("## Your logs in ClickHouse")
+        .and_then(|(_, rest)| rest.split_once("\n## "))
+        .map(|(section, _)| section)
+        .expect("the ClickHouse section");
+    let mut checked = 0;
+    for block in section.split("```text\n").skip(1) {
+        let block = block.split("```").next().unwrap_or("");
+        for example in block.split("$ infraql … ").skip(1) {
+            let (command, expected) = example.split_once('\n').expect("command line");
+            let sql = command.starts_with("--sql ");
+            let query = command
+                .split_once("-e '")
+                .and_then(|(_, q)| q.strip_suffix('\''))
+                .expect("an -e query");
+            let mut session = remote_session(server);
+            let actual = if sql {
+                session.sql("<-e>", query).expect("SQL")
+            } else {
+                crate::run_in(&mut session, "<-e>", query)
+            };
+            assert_eq!(actual, expected, "README output differs for: {query}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "only {checked} README examples found");
+}
