@@ -309,3 +309,33 @@ fn read_file(path: &str) -> Result<(LazyFrame, Schema), String> {
         types::to_schema(&polars_schema).map_err(|e| format!("cannot read `{path}`: {e}"))?;
     Ok((frame, schema))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::polars::prelude::{Column, Field, IntoLazy, Schema as PolarsSchema, col, df};
+
+    /// The fuzzer saw a bug message printed above a query that then
+    /// answered: a panic the engine caught was reported by the hook. While
+    /// a run is in progress the hook is told to keep quiet, and afterwards
+    /// it is not, whether the run answered or panicked.
+    #[test]
+    fn panics_inside_a_run_are_caught_and_marked_as_expected() {
+        let frame = df!("x" => [1i64, 2])
+            .expect("frame")
+            .lazy()
+            .select([col("x").map(
+                |_: Column| -> ::polars::prelude::PolarsResult<Column> {
+                    assert!(catches_panics(), "the hook would report this panic");
+                    panic!("boom in the engine")
+                },
+                |_: &PolarsSchema, f: &Field| Ok(f.clone()),
+            )]);
+        let answer = Engine::run(frame);
+        assert!(
+            matches!(&answer, Err(message) if message.contains("boom in the engine")),
+            "{answer:?}"
+        );
+        assert!(!catches_panics());
+    }
+}
