@@ -72,6 +72,14 @@ impl Batch<'_, '_> {
 impl Host for Batch<'_, '_> {
     fn queries(&mut self, settings: &Settings, name: &str, text: &str) -> Step {
         let started = Instant::now();
+        // Views that show a few rows fetch only those from a server; `-o`
+        // writes the whole last result.
+        let preview = if self.printer.output.is_none() {
+            commands::preview_rows(settings)
+        } else {
+            None
+        };
+        self.session.set_preview(preview);
         let printer = &mut *self.printer;
         let result = self
             .session
@@ -147,6 +155,12 @@ impl<'a> Printer<'a> {
                     self.print(settings, &mut { frame })?;
                 }
             }
+            Outcome::Preview { mut frame, total } => {
+                let mut out = io::BufWriter::new(io::stdout().lock());
+                self.results
+                    .rows(settings, &self.view, &mut out, &mut frame, Some(total))?;
+                out.flush().map_err(RenderError::Io)?;
+            }
         }
         Ok(())
     }
@@ -157,7 +171,8 @@ impl<'a> Printer<'a> {
         frame: &mut ::polars::prelude::DataFrame,
     ) -> Result<(), RenderError> {
         let mut out = io::BufWriter::new(io::stdout().lock());
-        self.results.rows(settings, &self.view, &mut out, frame)?;
+        self.results
+            .rows(settings, &self.view, &mut out, frame, None)?;
         Ok(out.flush()?)
     }
 

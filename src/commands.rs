@@ -406,6 +406,12 @@ fn load(session: &mut Session, rest: &str) -> Reply {
     }
 }
 
+/// How many rows of a server's result the current mode shows (the table
+/// and line views stop at `.maxrows`); `None` when it shows them all.
+pub fn preview_rows(settings: &Settings) -> Option<usize> {
+    matches!(settings.mode, Format::Table | Format::Line).then_some(settings.max_rows)
+}
+
 /// The ClickHouse password, from the environment (never from arguments,
 /// which other users can see).
 pub fn clickhouse_password() -> Option<String> {

@@ -26,16 +26,18 @@ impl Results {
         Results::default()
     }
 
-    /// Writes a result table in the current mode.
+    /// Writes a result table in the current mode; `total` is the row count
+    /// of the whole result when `frame` holds only its first rows.
     pub fn rows(
         &mut self,
         settings: &Settings,
         screen_view: &View,
         screen: &mut dyn Write,
         frame: &mut DataFrame,
+        total: Option<usize>,
     ) -> Result<(), RenderError> {
         self.emit(settings, screen_view, screen, |out, view| {
-            render::write(frame, settings.mode, view, out)
+            render::write_rows(frame, total, settings.mode, view, out)
         })
     }
 
@@ -158,7 +160,7 @@ mod tests {
             let settings = settings(mode);
             for _ in 0..2 {
                 results
-                    .rows(&settings, &View::rows(10), &mut screen, &mut frame())
+                    .rows(&settings, &View::rows(10), &mut screen, &mut frame(), None)
                     .expect("written");
             }
             let text = String::from_utf8(screen).expect("utf-8");

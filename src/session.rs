@@ -26,6 +26,10 @@ use crate::syntax;
 pub enum Outcome {
     /// A result to show.
     Rows(DataFrame),
+    /// The first rows of a result that stays on the server (see
+    /// [`Session::set_preview`]): at most the rows the view shows, and how
+    /// many the whole result has.
+    Preview { frame: DataFrame, total: usize },
     /// `| export "file"` wrote the result to a file.
     Exported { path: String, rows: usize },
     /// `| chart label, value`: a result of two columns to draw.
@@ -104,6 +108,9 @@ pub struct Session {
     /// Set to stop the run (Ctrl-C in the shell): an export checks it as
     /// it writes and leaves its target untouched.
     cancel: Cancel,
+    /// Rows a view shows: a result computed on the server is fetched only
+    /// that far (plus its count) when set.
+    preview: Option<usize>,
 }
 
 impl Session {
@@ -113,7 +120,15 @@ impl Session {
             bindings: HashMap::new(),
             now: None,
             cancel: Cancel::new(),
+            preview: None,
         }
+    }
+
+    /// Shown results computed on the server are fetched only `rows` far
+    /// (with their total count), for views that show no more; `None`
+    /// fetches whole results (machine formats, `-o`).
+    pub fn set_preview(&mut self, rows: Option<usize>) {
+        self.preview = rows;
     }
 
     /// The flag that stops this session's runs once set.
@@ -199,26 +214,37 @@ impl Session {
             let Step::Run { query, span } = step else {
                 continue;
             };
-            let mut frame = self
-                .engine
-                .collect(&query.plan, &query.schema, &self.cancel)
-                .map_err(|e| {
-                    let cause = match e {
-                        RunError::Cancelled => Cause::Cancelled,
-                        RunError::OverBudget(_)
-                        | RunError::Failed(_)
-                        | RunError::Overflow { .. } => Cause::Error,
-                    };
-                    let diagnostic = match &e {
-                        // The one expression that could overflow is the place.
-                        RunError::Overflow { at: Some(at), .. } => {
-                            Diagnostic::at(format!("query failed: {e}"), *at)
-                                .with_label("overflows here")
-                        }
-                        _ => runtime_error(e.to_string(), span),
-                    };
-                    stopped(vec![diagnostic], cause)
-                })?;
+            let preview = match (&query.sink, self.preview) {
+                (Sink::Show, Some(rows)) if self.engine.all_remote(&query.plan) => Some(rows),
+                _ => None,
+            };
+            let collected = match preview {
+                Some(rows) => self
+                    .engine
+                    .preview(&query.plan, &query.schema, &self.cancel, rows)
+                    .map(|(frame, total)| (frame, Some(total))),
+                None => self
+                    .engine
+                    .collect(&query.plan, &query.schema, &self.cancel)
+                    .map(|frame| (frame, None)),
+            };
+            let (mut frame, total) = collected.map_err(|e| {
+                let cause = match e {
+                    RunError::Cancelled => Cause::Cancelled,
+                    RunError::OverBudget(_) | RunError::Failed(_) | RunError::Overflow { .. } => {
+                        Cause::Error
+                    }
+                };
+                let diagnostic = match &e {
+                    // The one expression that could overflow is the place.
+                    RunError::Overflow { at: Some(at), .. } => {
+                        Diagnostic::at(format!("query failed: {e}"), *at)
+                            .with_label("overflows here")
+                    }
+                    _ => runtime_error(e.to_string(), span),
+                };
+                stopped(vec![diagnostic], cause)
+            })?;
             let outcome = match &query.sink {
                 Sink::Export(path) => {
                     let format =
@@ -243,7 +269,10 @@ impl Session {
                         rows: frame.height(),
                     }
                 }
-                Sink::Show => Outcome::Rows(frame),
+                Sink::Show => match total {
+                    Some(total) => Outcome::Preview { frame, total },
+                    None => Outcome::Rows(frame),
+                },
                 Sink::Chart => Outcome::Chart(frame),
             };
             on_outcome(outcome).map_err(|refusal| {

@@ -77,11 +77,15 @@ impl Backends {
 
     /// Whether every table `plan` reads is on the server (and it reads no
     /// file).
-    fn all_remote(&self, plan: &Plan) -> bool {
+    pub fn all_remote(&self, plan: &Plan) -> bool {
+        self.remote.is_some() && self.reads_only_remote(plan)
+    }
+
+    fn reads_only_remote(&self, plan: &Plan) -> bool {
         match plan {
             Plan::Table { name } => self.location(name) == Some(Location::ClickHouse),
             Plan::File { .. } => false,
-            _ => plan.inputs().into_iter().all(|p| self.all_remote(p)),
+            _ => plan.inputs().into_iter().all(|p| self.reads_only_remote(p)),
         }
     }
 
@@ -112,6 +116,54 @@ impl Backends {
             }
             _ => self.local.collect(plan),
         }
+    }
+
+    /// The first `rows` rows of a server-only `plan` and how many rows it
+    /// has in all: the rows plus one are fetched, and only when there are
+    /// more is the server asked for the count.
+    pub fn preview(
+        &self,
+        plan: &Plan,
+        schema: &Schema,
+        cancel: &Cancel,
+        rows: usize,
+    ) -> Result<(DataFrame, usize), RunError> {
+        let Some(remote) = &self.remote else {
+            let frame = self.local.collect(plan)?;
+            let total = frame.height();
+            return Ok((frame, total));
+        };
+        let limited = Plan::Limit {
+            input: Box::new(plan.clone()),
+            count: rows as u64 + 1,
+        };
+        let frame = remote.collect(&limited, Some(schema), cancel)?;
+        if frame.height() <= rows {
+            let total = frame.height();
+            return Ok((frame, total));
+        }
+        let counting = Plan::Aggregate {
+            input: Box::new(plan.clone()),
+            keys: Vec::new(),
+            aggregates: vec![(
+                "count".to_owned(),
+                crate::plan::logical::Expr::Aggregate(
+                    crate::plan::functions::Aggregate::CountRows,
+                    Vec::new(),
+                ),
+            )],
+            ordered: true,
+        };
+        let counted = remote.collect(&counting, None, cancel)?;
+        let total = counted
+            .column("count")
+            .ok()
+            .and_then(|c| c.i64().ok().and_then(|c| c.get(0)))
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| {
+                RunError::Failed("the server's row count could not be read".to_owned())
+            })?;
+        Ok((frame.head(Some(rows)), total))
     }
 
     /// How `plan` runs, for `.explain`: the SQL of each part that runs on

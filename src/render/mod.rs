@@ -104,8 +104,21 @@ pub fn write(
     view: &View,
     out: &mut dyn Write,
 ) -> Result<(), RenderError> {
+    write_rows(frame, None, format, view, out)
+}
+
+/// [`write`] for the first rows of a larger result: `total` (when given) is
+/// how many rows the whole result has, for the table and line views'
+/// footer. Machine formats are always given whole results.
+pub fn write_rows(
+    frame: &mut DataFrame,
+    total: Option<usize>,
+    format: Format,
+    view: &View,
+    out: &mut dyn Write,
+) -> Result<(), RenderError> {
     if !view.terminal || !format.is_machine() {
-        return write_raw(frame, format, view, out);
+        return write_raw(frame, total, format, view, out);
     }
     let layout = match format {
         Format::Csv => visible::Layout::Csv,
@@ -114,28 +127,34 @@ pub fn write(
         _ => visible::Layout::Binary,
     };
     let mut shown = visible::Escaping::new(out, layout);
-    write_raw(frame, format, view, &mut shown)?;
+    write_raw(frame, total, format, view, &mut shown)?;
     Ok(shown.finish()?)
 }
 
 fn write_raw(
     frame: &mut DataFrame,
+    total: Option<usize>,
     format: Format,
     view: &View,
     out: &mut dyn Write,
 ) -> Result<(), RenderError> {
     let io = RenderError::Io;
     let polars = RenderError::from_polars;
+    let preview = |limit: usize| {
+        let mut preview = cells::preview(frame, limit);
+        preview.total_rows = total.unwrap_or(preview.total_rows).max(preview.rows.len());
+        preview
+    };
     match format {
         Format::Table => {
-            let preview = cells::preview(frame, view.max_rows);
+            let preview = preview(view.max_rows);
             out.write_all(table::draw(&preview, table::Style::Boxed, view).as_bytes())
                 .map_err(io)?;
             out.write_all(table::footer(&preview, "use --max-rows to see more").as_bytes())
                 .map_err(io)?;
         }
         Format::Line => {
-            let preview = cells::preview(frame, view.max_rows);
+            let preview = preview(view.max_rows);
             out.write_all(table::lines(&preview, view).as_bytes())
                 .map_err(io)?;
             if preview.rows.len() < preview.total_rows {

@@ -134,6 +134,9 @@ impl Host for Shell<'_> {
     /// Runs query text on the worker, showing results as they come.
     fn queries(&mut self, settings: &Settings, name: &str, text: &str) -> Step {
         let mut results = Results::new();
+        self.session
+            .borrow_mut()
+            .set_preview(commands::preview_rows(settings));
         let finished = running::run(self.session, name, text, self.interrupted, |outcome| {
             show(outcome, settings, &mut results)
         });
@@ -244,7 +247,10 @@ fn show(outcome: Outcome, settings: &Settings, results: &mut Results) {
     let view = screen();
     let mut out = io::stdout().lock();
     let written = match outcome {
-        Outcome::Rows(mut frame) => results.rows(settings, &view, &mut out, &mut frame),
+        Outcome::Rows(mut frame) => results.rows(settings, &view, &mut out, &mut frame, None),
+        Outcome::Preview { mut frame, total } => {
+            results.rows(settings, &view, &mut out, &mut frame, Some(total))
+        }
         Outcome::Chart(frame) => results.chart(settings, &view, &mut out, &frame),
         Outcome::Exported { path, rows } => {
             eprintln!("{}", results::export_note(&path, rows));

@@ -41,7 +41,13 @@ fn start() -> Option<Server> {
         .status()
         .is_ok_and(|s| s.success());
     if !has_chdb {
-        eprintln!("skipped: the ClickHouse tests need Python's chdb (pip install chdb)");
+        // Straight to stderr, past the test harness's capture, so that
+        // `cargo test` says what it skipped.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: the ClickHouse backend's tests need Python's chdb (python3 -m pip install chdb)"
+        );
         return None;
     }
     let bundled = std::env::temp_dir().join(format!("infraql-bundled-{}.sql", std::process::id()));
@@ -577,4 +583,33 @@ fn readme_clickhouse_examples_show_their_output() {
         }
     }
     assert!(checked >= 4, "only {checked} README examples found");
+}
+
+/// A view that shows a few rows gets only those from the server, with the
+/// whole result's count for its footer.
+#[test]
+fn the_table_view_fetches_only_the_rows_it_shows() {
+    let server = server_or_skip!();
+    let mut session = remote_session(server);
+    session.set_preview(Some(5));
+    let mut seen = Vec::new();
+    session
+        .run("<preview>", "logs | sort timestamp\nlogs | where status == 500\nlogs | where status == 500 | take 3", |outcome| {
+            if let Outcome::Preview { frame, total } = outcome {
+                seen.push((frame.height(), total));
+            }
+            Ok(())
+        })
+        .expect("runs");
+    assert_eq!(seen, [(5, 48), (5, 6), (3, 3)]);
+    let shown = crate::run_in(
+        &mut session,
+        "<preview>",
+        "logs | sort timestamp | select status",
+    );
+    assert!(shown.contains("48 rows"), "{shown}");
+    // Without a preview (machine formats, -o) the whole result comes.
+    session.set_preview(None);
+    let all = rows(&mut session, "logs | select status").expect("rows");
+    assert_eq!(all[0].len(), 48);
 }

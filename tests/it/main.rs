@@ -114,7 +114,12 @@ pub fn run_in(session: &mut Session, name: &str, text: &str) -> String {
     let mut results = Results::new();
     let result = session.run(name, text, |outcome| {
         match outcome {
-            Outcome::Rows(mut frame) => results.rows(&settings, &screen, &mut out, &mut frame)?,
+            Outcome::Rows(mut frame) => {
+                results.rows(&settings, &screen, &mut out, &mut frame, None)?
+            }
+            Outcome::Preview { mut frame, total } => {
+                results.rows(&settings, &screen, &mut out, &mut frame, Some(total))?
+            }
             Outcome::Chart(frame) => results.chart(&settings, &screen, &mut out, &frame)?,
             Outcome::Exported { path, rows } => {
                 out.extend_from_slice(
