@@ -225,7 +225,7 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
         },
         ".connect" => match session.connect(rest, clickhouse_password()) {
             Ok(message) => Reply::Set(format!("{}\n", visible::text(&message))),
-            Err(message) => Reply::Error(message),
+            Err(error) => Reply::Error(error.to_string()),
         },
         ".disconnect" => match session.disconnect() {
             Some(server) => Reply::Set(format!("disconnected from {}\n", visible::text(&server))),

@@ -168,7 +168,7 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     if let Some(url) = &cli.clickhouse {
         session
             .connect(url, infraql::commands::clickhouse_password())
-            .map_err(|e| Stop::Failed(format!("error: {}", shown(&e))))?;
+            .map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
         if let Some(remote) = session.clickhouse_mut() {
             for (name, value) in &cli.clickhouse_settings {
                 remote.set(name, value).map_err(|e| {

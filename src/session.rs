@@ -12,7 +12,7 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 
 use crate::cancel::Cancel;
 use crate::diagnostic::{Diagnostic, Span};
-use crate::engine::clickhouse::ClickHouse;
+use crate::engine::clickhouse::{ClickHouse, ConnectError};
 use crate::engine::polars::Engine;
 use crate::engine::{Backends, Location, RunError};
 use crate::format::Format;
@@ -148,7 +148,7 @@ impl Session {
 
     /// Connects to a ClickHouse database (replacing any connection); says
     /// where and how many tables it has.
-    pub fn connect(&mut self, url: &str, password: Option<String>) -> Result<String, String> {
+    pub fn connect(&mut self, url: &str, password: Option<String>) -> Result<String, ConnectError> {
         let remote = ClickHouse::connect(url, password)?;
         let count = remote.tables().count();
         let message = format!(

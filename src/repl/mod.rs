@@ -13,6 +13,7 @@
 
 mod helper;
 mod history;
+mod password;
 mod running;
 
 use std::cell::RefCell;
@@ -130,6 +131,29 @@ struct Shell<'a> {
     color: bool,
 }
 
+impl Shell<'_> {
+    /// `.connect URL`: with the password from INFRAQL_CLICKHOUSE_PASSWORD,
+    /// or none; when the server wants one, it is asked for without echo
+    /// (it is never part of the line, so never in history).
+    fn connect(&self, url: &str) -> Reply {
+        let mut session = self.session.borrow_mut();
+        let first = session.connect(url, commands::clickhouse_password());
+        let result = match first {
+            Err(error) if error.is_authentication() && io::stdin().is_terminal() => {
+                match password::read(&format!("password for {}: ", visible::text(url))) {
+                    Ok(password) => session.connect(url, Some(password)),
+                    Err(e) => return Reply::Error(format!("cannot read the password: {e}")),
+                }
+            }
+            other => other,
+        };
+        match result {
+            Ok(message) => Reply::Set(format!("{}\n", visible::text(&message))),
+            Err(error) => Reply::Error(error.to_string()),
+        }
+    }
+}
+
 impl Host for Shell<'_> {
     /// Runs query text on the worker, showing results as they come.
     fn queries(&mut self, settings: &Settings, name: &str, text: &str) -> Step {
@@ -167,6 +191,9 @@ impl Host for Shell<'_> {
     }
 
     fn command(&mut self, settings: &mut Settings, line: &str) -> Reply {
+        if let Some(url) = line.trim().strip_prefix(".connect ") {
+            return self.connect(url.trim());
+        }
         commands::run(&mut self.session.borrow_mut(), settings, line)
     }
 

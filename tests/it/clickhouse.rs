@@ -35,6 +35,11 @@ fn server() -> Option<&'static Server> {
 }
 
 fn start() -> Option<Server> {
+    start_with_password("")
+}
+
+/// A server of its own whose user `default` has `password`.
+fn start_with_password(password: &str) -> Option<Server> {
     let has_chdb = Command::new("python3")
         .args(["-c", "import chdb"])
         .stderr(Stdio::null())
@@ -58,6 +63,7 @@ fn start() -> Option<Server> {
         .arg(root().join("tests/fixtures/clickhouse/access_logs.sql"))
         .arg("--init")
         .arg(&bundled)
+        .args(["--password", password])
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -333,6 +339,8 @@ fn a_wrong_password_is_one_clear_message_without_the_password() {
     let error = session
         .connect(&server.url, Some("not-the-password".to_owned()))
         .expect_err("refused");
+    assert!(error.is_authentication());
+    let error = error.to_string();
     assert!(error.contains("wrong user or password"), "{error}");
     assert!(!error.contains("not-the-password"), "{error}");
 }
@@ -346,7 +354,8 @@ fn a_server_that_is_down_is_named() {
     let mut session = Session::new(Engine::with_bundled_datasets().expect("bundled data"));
     let error = session
         .connect(&format!("http://default@127.0.0.1:{port}/db"), None)
-        .expect_err("refused");
+        .expect_err("refused")
+        .to_string();
     assert!(
         error.contains(&format!(
             "cannot reach the ClickHouse server at http://default@127.0.0.1:{port}/db"
@@ -612,4 +621,45 @@ fn the_table_view_fetches_only_the_rows_it_shows() {
     session.set_preview(None);
     let all = rows(&mut session, "logs | select status").expect("rows");
     assert_eq!(all[0].len(), 48);
+}
+
+/// In the shell, `.connect` asks for the password the server wants,
+/// without echo, and it reaches neither the screen nor the history.
+#[test]
+fn the_shell_asks_for_a_password_without_showing_or_keeping_it() {
+    if server().is_none() {
+        eprintln!("skipped: no ClickHouse test server");
+        return;
+    }
+    let guarded = start_with_password("s3cret-pw").expect("a second server");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let history = dir.path().join("history.txt");
+    let mut command = crate::shell_command(&history);
+    command.env_remove("INFRAQL_CLICKHOUSE_PASSWORD");
+    let mut shell = rexpect::session::spawn_command(command, Some(30_000)).expect("shell");
+    let mut screen = String::new();
+    screen += &shell.exp_string(crate::PROMPT).expect("prompt");
+    shell
+        .send_line(&format!(".connect {}", guarded.url))
+        .expect("typed");
+    screen += &shell
+        .exp_string("password for ")
+        .expect("asks for the password");
+    shell.send_line("s3cret-pw").expect("typed");
+    screen += &shell.exp_string("connected to ").expect("connects");
+    screen += &shell.exp_string(crate::PROMPT).expect("prompt");
+    shell.send_line("access_logs_v2 | count").expect("typed");
+    screen += &shell.exp_string("    48 ").expect("answers");
+    shell.send_line(".quit").expect("typed");
+    screen += &shell.exp_eof().expect("ends");
+    assert!(
+        !screen.contains("s3cret"),
+        "the password was shown: {screen:?}"
+    );
+    let kept = std::fs::read_to_string(&history).unwrap_or_default();
+    assert!(kept.contains(".connect"), "{kept}");
+    assert!(
+        !kept.contains("s3cret"),
+        "the password is in the history: {kept}"
+    );
 }

@@ -35,6 +35,24 @@ const THROW_IF: u32 = 395;
 /// ClickHouse's code for a query stopped by `KILL QUERY`.
 const QUERY_WAS_CANCELLED: u32 = 394;
 
+/// Why a connection could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectError {
+    /// The URL is not one infraql takes.
+    #[error("{0}")]
+    Url(String),
+    /// The server could not be asked, or said no.
+    #[error(transparent)]
+    Http(#[from] HttpError),
+}
+
+impl ConnectError {
+    /// The server refused the user or password: the shell asks for one.
+    pub fn is_authentication(&self) -> bool {
+        matches!(self, ConnectError::Http(HttpError::Authentication { .. }))
+    }
+}
+
 /// A connected database and its tables.
 #[derive(Clone, Debug)]
 pub struct ClickHouse {
@@ -46,13 +64,13 @@ pub struct ClickHouse {
 
 impl ClickHouse {
     /// Connects to `url` and reads the tables of its database.
-    pub fn connect(url: &str, password: Option<String>) -> Result<ClickHouse, String> {
-        let connection = Connection::new(url, password)?;
+    pub fn connect(url: &str, password: Option<String>) -> Result<ClickHouse, ConnectError> {
+        let connection = Connection::new(url, password).map_err(ConnectError::Url)?;
         let mut remote = ClickHouse {
             connection,
             tables: BTreeMap::new(),
         };
-        remote.read_tables().map_err(|e| e.to_string())?;
+        remote.read_tables()?;
         Ok(remote)
     }
 
