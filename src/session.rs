@@ -228,12 +228,18 @@ impl Session {
                     .collect(&query.plan, &query.schema, &self.cancel)
                     .map(|frame| (frame, None)),
             };
+            if let Err(RunError::Stale(_)) = &collected {
+                // The server's tables changed: read them again, so the
+                // next query resolves against what is there now.
+                let _ = self.engine.refresh_remote();
+            }
             let (mut frame, total) = collected.map_err(|e| {
                 let cause = match e {
                     RunError::Cancelled => Cause::Cancelled,
-                    RunError::OverBudget(_) | RunError::Failed(_) | RunError::Overflow { .. } => {
-                        Cause::Error
-                    }
+                    RunError::OverBudget(_)
+                    | RunError::Failed(_)
+                    | RunError::Overflow { .. }
+                    | RunError::Stale(_) => Cause::Error,
                 };
                 let diagnostic = match &e {
                     // The one expression that could overflow is the place.

@@ -36,6 +36,10 @@ pub enum RunError {
     /// when the plan has only one that could.
     #[error("{message}")]
     Overflow { message: String, at: Option<Span> },
+    /// The server no longer has a table or column it had when its tables
+    /// were read: they are read again (see `Session::run`).
+    #[error("{0}")]
+    Stale(String),
 }
 
 /// Where a table lives.
@@ -256,6 +260,16 @@ impl Backends {
 
 fn indent(text: &str) -> String {
     text.lines().map(|line| format!("  {line}\n")).collect()
+}
+
+impl Backends {
+    /// Reads the server's tables again (after it reported one changed).
+    pub fn refresh_remote(&mut self) -> Result<(), String> {
+        match &mut self.remote {
+            Some(remote) => remote.refresh(),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Catalog for Backends {

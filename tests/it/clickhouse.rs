@@ -663,3 +663,45 @@ fn the_shell_asks_for_a_password_without_showing_or_keeping_it() {
         "the password is in the history: {kept}"
     );
 }
+
+/// Sends `sql` to the test server as its administrator (the tests' own
+/// changes to the server; infraql itself only reads).
+fn administer(server: &Server, sql: &str) {
+    let address = server.url.trim_start_matches("http://default@");
+    let address = address.split('/').next().expect("host:port");
+    let response = reqwest::blocking::Client::new()
+        .post(format!("http://{address}/"))
+        .body(sql.to_owned())
+        .send()
+        .expect("the server answers");
+    assert!(
+        response.status().is_success(),
+        "{sql}: {:?}",
+        response.text()
+    );
+}
+
+/// A table that changes on the server after the session read it: the
+/// query fails with a message saying so, the tables are read again, and
+/// the new column can be used at once.
+#[test]
+fn a_table_changed_on_the_server_is_read_again() {
+    let server = server_or_skip!();
+    administer(
+        server,
+        "CREATE TABLE apisix_logs.changing (a Int64, b String) ENGINE = Memory",
+    );
+    administer(server, "INSERT INTO apisix_logs.changing VALUES (1, 'x')");
+    let mut session = remote_session(server);
+    administer(server, "DROP TABLE apisix_logs.changing");
+    administer(
+        server,
+        "CREATE TABLE apisix_logs.changing (a Int64, c String) ENGINE = Memory",
+    );
+    administer(server, "INSERT INTO apisix_logs.changing VALUES (2, 'y')");
+    let error = rows(&mut session, "changing | select b").expect_err("b is gone");
+    assert!(error.contains("have been read again"), "{error}");
+    let now = rows(&mut session, "changing | select a, c").expect("the new column");
+    assert_eq!(now, [[["2".to_owned(), "\"y\"".to_owned()]]]);
+    administer(server, "DROP TABLE apisix_logs.changing");
+}

@@ -32,6 +32,9 @@ const CANCEL_POLL: Duration = Duration::from_millis(20);
 
 /// ClickHouse's code for a function's own `throwIf` failure.
 const THROW_IF: u32 = 395;
+/// ClickHouse's codes for a name the statement uses that the server does
+/// not know (any more): no such column, identifier or table.
+const STALE: &[u32] = &[8, 16, 47, 60];
 /// ClickHouse's code for a query stopped by `KILL QUERY`.
 const QUERY_WAS_CANCELLED: u32 = 394;
 
@@ -89,6 +92,25 @@ impl ClickHouse {
             return Err("`readonly` stays 2: infraql never writes to the server".to_owned());
         }
         self.connection.set(name, value);
+        Ok(())
+    }
+
+    /// Reads the database's tables again; short names keep pointing at
+    /// their tables, read again too.
+    pub fn refresh(&mut self) -> Result<(), String> {
+        self.read_tables().map_err(|e| e.to_string())?;
+        let given: Vec<(String, String)> = self
+            .tables
+            .iter()
+            .filter(|(name, t)| t.database != self.connection.database || **name != t.table)
+            .map(|(name, t)| (name.clone(), format!("{}.{}", t.database, t.table)))
+            .collect();
+        for (name, target) in given {
+            if self.alias(&name, &target).is_err() {
+                // The table is gone: so is its short name.
+                self.tables.remove(&name);
+            }
+        }
         Ok(())
     }
 
@@ -260,6 +282,9 @@ impl ClickHouse {
                 }
             }
             HttpError::Server { code, .. } if *code == QUERY_WAS_CANCELLED => RunError::Cancelled,
+            HttpError::Server { code, .. } if STALE.contains(code) => RunError::Stale(format!(
+                "{error}; the server's tables changed since they were read, so they have been read again: check the names (.schema) and run the query again"
+            )),
             _ => RunError::Failed(error.to_string()),
         }
     }
