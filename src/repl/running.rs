@@ -157,10 +157,22 @@ impl Spinner {
         }
         let frame = SPINNER_FRAMES[self.frame % SPINNER_FRAMES.len()];
         self.frame += 1;
+        // What the ClickHouse server has read so far, when a query runs
+        // there.
+        let server = infraql::engine::clickhouse::progress().map_or(String::new(), |p| {
+            format!(
+                ", {} rows and {} read on the server",
+                infraql::render::text::display(
+                    &infraql::render::cells::Cell::Int(i128::from(p.rows)),
+                    true
+                ),
+                infraql::engine::memory::describe(p.bytes)
+            )
+        });
         let mut err = io::stderr().lock();
         let _ = write!(
             err,
-            "\r{frame} running… {:.1} s (Ctrl-C to cancel)",
+            "\r\x1b[2K{frame} running… {:.1} s{server} (Ctrl-C to cancel)",
             elapsed.as_secs_f64()
         );
         let _ = err.flush();

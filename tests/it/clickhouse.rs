@@ -705,3 +705,25 @@ fn a_table_changed_on_the_server_is_read_again() {
     assert_eq!(now, [[["2".to_owned(), "\"y\"".to_owned()]]]);
     administer(server, "DROP TABLE apisix_logs.changing");
 }
+
+/// While a query runs on the server, its progress (rows and bytes read)
+/// is known, for the shell's spinner; afterwards it is cleared.
+#[test]
+fn the_servers_progress_is_known_while_a_query_runs() {
+    let server = server_or_skip!();
+    let mut session = remote_session(server);
+    let cancel = infraql::cancel::Cancel::new();
+    session.set_cancel(cancel.clone());
+    let worker = std::thread::spawn(move || session.run("<slow>", SLOW, |_| Ok(())).err());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = None;
+    while seen.is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        seen = infraql::engine::clickhouse::progress();
+    }
+    cancel.cancel();
+    let failure = worker.join().expect("the run ends");
+    assert!(failure.is_some(), "the slow query was cancelled");
+    let progress = seen.expect("progress while the query ran");
+    assert!(progress.rows > 0, "{progress:?}");
+}

@@ -27,6 +27,51 @@ use crate::plan::types::Type;
 use http::{Connection, HttpError};
 use sql::{OVERFLOW_MARK, RemoteTable, Tables};
 
+/// What the server has read for the query running now, as far as known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub rows: u64,
+    pub bytes: u64,
+}
+
+/// The queries running now (their ids, oldest first) and what is known of
+/// their progress.
+static RUNNING: std::sync::Mutex<Vec<(String, Option<Progress>)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// The server's progress on the ClickHouse query started last of those
+/// running (the shell's spinner shows it; the shell runs one at a time);
+/// `None` when none runs or nothing is known yet.
+pub fn progress() -> Option<Progress> {
+    RUNNING
+        .lock()
+        .ok()
+        .and_then(|running| running.last().and_then(|(_, p)| *p))
+}
+
+fn started(id: &str) {
+    if let Ok(mut running) = RUNNING.lock() {
+        running.push((id.to_owned(), None));
+    }
+}
+
+fn advanced(id: &str, progress: Progress) {
+    if let Ok(mut running) = RUNNING.lock()
+        && let Some((_, known)) = running.iter_mut().find(|(current, _)| current == id)
+    {
+        *known = Some(progress);
+    }
+}
+
+fn ended(id: &str) {
+    if let Ok(mut running) = RUNNING.lock() {
+        running.retain(|(current, _)| current != id);
+    }
+}
+
+/// How often the server is asked for a running query's progress.
+const PROGRESS_POLL: Duration = Duration::from_millis(500);
+
 /// How often a running query looks at Ctrl-C.
 const CANCEL_POLL: Duration = Duration::from_millis(20);
 
@@ -245,24 +290,55 @@ impl ClickHouse {
                 let _ = sender.send(connection.query_frame(&thread_statement, &thread_id));
             })
             .map_err(|e| RunError::Failed(format!("cannot start a query thread: {e}")))?;
+        started(&id);
+        let mut asked = std::time::Instant::now();
         let answer = loop {
+            if asked.elapsed() >= PROGRESS_POLL {
+                asked = std::time::Instant::now();
+                self.ask_progress(&id);
+            }
             match receiver.recv_timeout(CANCEL_POLL) {
                 Ok(answer) => break answer,
                 Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => {
                     self.connection.kill(&id);
+                    ended(&id);
                     return Err(RunError::Cancelled);
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => continue,
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    ended(&id);
                     return Err(RunError::Failed(
                         "the query thread ended without an answer".to_owned(),
                     ));
                 }
             }
         };
+        ended(&id);
         let frame = answer.map_err(|e| self.explain(e, plan))?;
         let own = Schema::new(columns);
         conform(frame, schema.unwrap_or(&own)).map_err(RunError::Failed)
+    }
+
+    /// Asks the server, on a thread of its own, how far the query `id`
+    /// has read, for [`progress`].
+    fn ask_progress(&self, id: &str) {
+        let connection = self.connection.clone();
+        let sql = format!(
+            "SELECT read_rows, read_bytes FROM system.processes WHERE query_id = {}",
+            sql::string(id)
+        );
+        let id = id.to_owned();
+        let _ = std::thread::Builder::new()
+            .name("infraql-progress".to_owned())
+            .spawn(move || {
+                let Ok(text) = connection.query_text(&sql, &query_id()) else {
+                    return;
+                };
+                let mut fields = text.split_whitespace().map(|f| f.parse::<u64>().ok());
+                if let (Some(Some(rows)), Some(Some(bytes))) = (fields.next(), fields.next()) {
+                    advanced(&id, Progress { rows, bytes });
+                }
+            });
     }
 
     /// A server error in the language's terms.
