@@ -727,3 +727,28 @@ fn the_servers_progress_is_known_while_a_query_runs() {
     let progress = seen.expect("progress while the query ran");
     assert!(progress.rows > 0, "{progress:?}");
 }
+
+/// When the server has already answered 200 (progress headers sent) and
+/// the query fails afterwards, the failure is reported, not taken for the
+/// end of the data.
+#[test]
+fn an_error_after_the_answer_started_is_reported() {
+    let server = server_or_skip!();
+    let mut session = remote_session(server);
+    let remote = session.clickhouse_mut().expect("connected");
+    remote
+        .set("send_progress_in_http_headers", "1")
+        .expect("setting");
+    remote
+        .set("http_headers_progress_interval_ms", "10")
+        .expect("setting");
+    let error = rows(
+        &mut session,
+        "logs | join logs on method | join logs on method | join logs on method | agg n = count() | select x = n * 9223372036854775807",
+    )
+    .expect_err("overflows after progress was sent");
+    assert!(
+        error.contains("integer overflow in `n * 9223372036854775807`"),
+        "{error}"
+    );
+}

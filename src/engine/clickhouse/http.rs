@@ -154,17 +154,24 @@ impl Connection {
     }
 
     /// Runs `sql` and reads its result, an Arrow stream, as a frame.
+    /// An error after the result started streaming comes as text at its
+    /// end, and is reported, never a cut result. (The body is held whole
+    /// while it is decoded: Polars' Arrow reader wants to seek.)
     pub fn query_frame(&self, sql: &str, query_id: &str) -> Result<DataFrame, HttpError> {
         let statement = format!("{sql}\nFORMAT ArrowStream");
-        let body = self.send(&statement, query_id)?;
+        let mut response = self.send(&statement, query_id)?;
+        let mut body = Vec::new();
+        response
+            .read_to_end(&mut body)
+            .map_err(|e| self.protocol(&format!("the connection broke ({e})")))?;
         if body.is_empty() {
             return Err(self.protocol("the result was empty"));
         }
+        // An exception written into the stream breaks it; only then is its
+        // text looked for (data may hold such text too).
         IpcStreamReader::new(Cursor::new(&body))
             .finish()
             .map_err(|e| match exception_in(&body) {
-                // An error after the result started streaming comes as text
-                // at its end: report it, never a cut result.
                 Some((code, message)) => self.server_error(code, message),
                 None => self.protocol(&format!("the Arrow stream is damaged ({e})")),
             })
@@ -173,7 +180,11 @@ impl Connection {
     /// Runs `sql` and returns its result as tab-separated text.
     pub fn query_text(&self, sql: &str, query_id: &str) -> Result<String, HttpError> {
         let statement = format!("{sql}\nFORMAT TabSeparated");
-        let body = self.send(&statement, query_id)?;
+        let mut response = self.send(&statement, query_id)?;
+        let mut body = Vec::new();
+        response
+            .read_to_end(&mut body)
+            .map_err(|e| self.protocol(&format!("the connection broke ({e})")))?;
         if let Some((code, message)) = exception_in(&body) {
             return Err(self.server_error(code, message));
         }
@@ -209,7 +220,9 @@ impl Connection {
         }
     }
 
-    fn send(&self, statement: &str, query_id: &str) -> Result<Vec<u8>, HttpError> {
+    /// Sends `statement`; a response that is not a success is read and
+    /// turned into its error here.
+    fn send(&self, statement: &str, query_id: &str) -> Result<Response, HttpError> {
         let mut url = self.base.clone();
         {
             let mut pairs = url.query_pairs_mut();
@@ -233,21 +246,21 @@ impl Connection {
         self.read(response)
     }
 
-    fn read(&self, response: Response) -> Result<Vec<u8>, HttpError> {
+    fn read(&self, response: Response) -> Result<Response, HttpError> {
         let status = response.status();
         let code = response
             .headers()
             .get("X-ClickHouse-Exception-Code")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u32>().ok());
+        if status.is_success() && code.is_none() {
+            return Ok(response);
+        }
         let mut body = Vec::new();
-        let mut reader = response;
+        let mut reader = response.take(1 << 20);
         reader
             .read_to_end(&mut body)
             .map_err(|e| self.protocol(&format!("the connection broke ({e})")))?;
-        if status.is_success() && code.is_none() {
-            return Ok(body);
-        }
         let text = String::from_utf8_lossy(&body);
         let code = code
             .or_else(|| exception_in(&body).map(|(c, _)| c))
@@ -294,6 +307,9 @@ impl Connection {
     }
 }
 
+/// How much of a body's end is kept to find an exception in.
+const TAIL: usize = 64 * 1024;
+
 /// ClickHouse's code for a refused user or password.
 const AUTHENTICATION_FAILED: u32 = 516;
 
@@ -301,7 +317,7 @@ const AUTHENTICATION_FAILED: u32 = 516;
 /// (without the trailing version note).
 fn exception_in(body: &[u8]) -> Option<(u32, String)> {
     // Look only at the tail: an exception after streamed data is appended.
-    let tail = &body[body.len().saturating_sub(64 * 1024)..];
+    let tail = &body[body.len().saturating_sub(TAIL)..];
     let text = String::from_utf8_lossy(tail);
     let at = text.rfind("Code: ")?;
     let rest = &text[at + "Code: ".len()..];
