@@ -24,10 +24,13 @@ Steps:
      output_format_arrow_string_as_string=1 for both; after the warm-up,
      --runs runs of each, interleaved (infraql, hand, infraql, hand, ...);
      the median wall time in ms, and the engine's own elapsed time from the
-     X-ClickHouse-Summary header;
+     X-ClickHouse-Summary header; then --runs EXPLAIN PLANs of each (what
+     planning alone costs), and how many window functions each plan computes;
+     the CPU that other processes used meanwhile is measured from /proc;
   5. write bench/results/clickhouse_<rows>.md (the table, total, geometric
      mean, the machine, and the questions where infraql's SQL is more than
-     1.2x slower, with what differs between the two statements).
+     1.2x slower, with the constructs that differ and the causes, from
+     COMMON and DIAGNOSIS below).
 
 Nothing else should run on the machine while this times: it runs one query
 at a time, and the engine uses every core (max_threads is the core count).
@@ -107,11 +110,143 @@ COLUMNS = [
     ("from_header", "Nullable(String)", "Nullable(String)"),
 ]
 
-# Why infraql's statement is slower than the hand-written one, for the
-# questions where it has been (see the report). Written from comparing the
-# two statements and their EXPLAIN PLAN / PIPELINE (--explain); shown for
-# every question over SLOW in a run.
-DIAGNOSIS: dict[str, str] = {}
+# Why infraql's statement is slower than the hand-written one. Written from
+# comparing the two statements, their EXPLAIN PLAN / PIPELINE (--explain) and
+# ablations: infraql's statement with one construct replaced by what the hand
+# form does, timed on the same server (engine time, medians of 11-21 runs).
+# COMMON names the causes; DIAGNOSIS says which apply to each question and is
+# shown for every question over SLOW in a run.
+COMMON = """\
+Causes found on the first run (geometric mean 1.31×), and the change to the
+generated SQL that removes each. Since then the emitter reads integer and
+Float64 columns as stored (part of A1), adds no tie-breakers after a group's
+keys and repeats no key (A3), computes each window once as a column of an
+inner SELECT, checked ones narrowed where used (B), and uses the plain
+aggregates inside groups and windows (E); the rest still applies:
+
+- **A. Planning cost of the statement's shape.** Every question pays some 1-8 ms more
+  than the hand-written form before a row is read (the *plan ms* column), which is
+  most of the gap on the questions that run in under 20 ms. It comes from (A1) the
+  bottom scan subquery `SELECT toFloat64(timestamp) AS timestamp, ..., toInt64(status)
+  AS status, ... FROM access_logs_v2` that re-types all 14 columns, (A2) one derived
+  table per pipeline stage plus pass-through levels (`SELECT a, b FROM (SELECT a, b
+  ...)`), (A3) tie-breaker keys: every output column appended to each ORDER BY, some
+  twice (`ORDER BY requests DESC, status ASC, status ASC, requests ASC`), which puts
+  whole aggregate/derived expressions (pct_2xx, p50, share) into the sort description,
+  and (A4) the `(expr AS __infraql_sN)` aliases of the null-on-zero divisions and
+  overflow checks: ClickHouse's analyzer inlines an alias at every reference, so nested
+  ones multiply (EXPLAIN PLAN of 13 is 15,000 characters against 950). *Fix:* read the
+  table's columns directly and cast only in the outermost SELECT (and where Int64
+  arithmetic needs it); merge stages into one SELECT (where -> WHERE, group -> GROUP BY,
+  a where after a group -> HAVING, a derive after a group -> the same SELECT list,
+  sort + top -> ORDER BY ... LIMIT in that SELECT); stop adding tie-breakers once the
+  keys include the group keys (after a group they are unique) and never repeat a key;
+  write `x * 100.0 / nullIf(toFloat64(y), 0)` instead of `if((toFloat64(y) AS s) = 0,
+  NULL, x * 100.0 / s)`.
+- **B. Window functions computed ten times.** `share = n * 100.0 / sum(n) over ()`
+  becomes `if((toFloat64(if((((sumOrNull(toInt128(n)) OVER () AS s1) < -2^63 OR s1 >
+  2^63-1) AS s2), toInt64(throwIf(s2, ...)), toInt64(s1))) AS s3) = 0, NULL, n * 100.0 /
+  s3)`; with the aliases inlined, s1 occurs 5 times in s3 and s3 twice, and the Window
+  step computes 10 identical `sumOrNull(toInt128(...)) OVER ()` (the *windows* column;
+  ClickHouse does not merge them). Cheap over 3-7 rows (11, 12), 26 ms over the
+  70,835 per-IP rows of 14. *Fix:* for a sum of counts (bounded by the row count, so it
+  cannot overflow Int64) emit plain `sum(n) OVER ()`; where an overflow check is
+  needed, compute `sum(toInt128(n)) OVER () AS total` once as a column of an inner
+  SELECT and range-check `total` in the outer one, never through an `AS` alias that is
+  referenced more than once.
+- **C. Time arithmetic.** `to_datetime(timestamp)` becomes `fromUnixTimestamp64Micro(
+  if(isFinite(timestamp * 1e6) AND abs(timestamp * 1e6) < 9.2e18, toInt64(timestamp *
+  1e6), NULL), 'UTC')`, a Nullable(DateTime64(6)), and `bin(t, 1h)` becomes
+  `fromUnixTimestamp64Micro(toUnixTimestamp64Micro(t) - positiveModulo(
+  toUnixTimestamp64Micro(t), 3600000000), 'UTC')`. Time filters are already rewritten
+  to the raw `timestamp` (the primary key prunes to the same granules as by hand), but
+  these expressions cost planning and execution: over the 40,960 rows of 03 a
+  one-level statement with them takes 6.0 ms, with `toStartOfHour(toDateTime64(
+  timestamp, 6, 'UTC'))` 2.9 ms. *Fix:* `to_datetime(x)` on a Float64 -> `toDateTime64(x,
+  6, 'UTC')` (if NaN must give null: `if(isFinite(x), toDateTime64(x, 6, 'UTC'), NULL)`,
+  one test); `bin(t, 1h)` -> `toStartOfHour(t)`, generally `toStartOfInterval(t,
+  INTERVAL n unit)` for units that divide a day (the same epoch-aligned bins in UTC);
+  compare the raw `timestamp` with the constant in countIf conditions too, as WHERE
+  already does.
+- **D. Casts in the scan.** `toInt64(status)` makes filters, countIf conditions and
+  GROUP BY keys work on Nullable(Int64) instead of Nullable(UInt16) (grouping by a
+  16-bit key uses a direct-indexed table, by Int64 a hash table; the hand-written 01
+  grouped by `toInt64(status)` takes 6.4 ms instead of 5.4). *Fix:* as in A: keep the
+  stored type through the query; cast at the output and for Int64 arithmetic.
+- **E. OrNull aggregates.** `quantileExactInclusiveOrNull`, `maxOrNull`, `avgOrNull`
+  over a Nullable column inside GROUP BY: a group is never empty and ClickHouse
+  already returns NULL for an all-NULL Nullable group, so the combinator only adds
+  work (09: 38.0 -> 33.4 ms without it). *Fix:* plain `quantileExactInclusive`, `max`,
+  `avg` when there are group keys; OrNull only for an `agg` without `group`. Beyond
+  the hand-written form: several quantiles of one column in one
+  `quantilesExactInclusive(0.5, 0.95, 0.99)(latency)`, indexed `[1]`, `[2]`, `[3]`,
+  sort each group once instead of three times (hand-written 09: 25.5 -> 18.2 ms).
+
+Numbers marked "ablation" come from separate probe runs (engine time, medians of
+11-21 runs) in which one construct of infraql's statement was replaced by the hand
+form's; on this shared VM such numbers move by up to 20% from one session to the next.
+The client-side times include about 5 ms per request that are the same for both
+(HTTP, the server's per-request SETs, Arrow decoding), so the engine ratios of the
+short questions are larger than the wall-time ratios.
+"""
+
+DIAGNOSIS: dict[str, str] = {
+    "01_requests_by_status":
+        "A and D: the engine runs 01 in ~5 ms, so the ~1.5 ms of extra planning (scan "
+        "subquery, 4 levels, ORDER BY `requests DESC, status, status, requests`) and the "
+        "GROUP BY on `toInt64(status)` instead of the UInt16 column are the whole gap.",
+    "03_hourly_volume_one_day":
+        "C, then A: both read the same 40,960 rows (primary key on the raw timestamp); the "
+        "guarded Float->DateTime64 conversion and the modulo binning cost ~3 ms of the gap "
+        "and 6 SELECT levels with the scan subquery 2-3 ms of planning.",
+    "05_status_classes_per_host":
+        "A and D. Ablation: infraql 19.4 ms (plan 7.9); without the scan subquery 14.6; with "
+        "`countIf(...) * 100.0 / count()` instead of the `if((toFloat64(toInt64(count())) "
+        "AS __infraql_sN) = 0, NULL, ...)` form 13.0 (plan 6.7); without the 6 tie-breaker "
+        "keys plan 6.3; all three 12.6 (plan 4.0), hand 10.0 (plan 2.6). The four countIf "
+        "conditions compare `toInt64(status)` with `toInt64(200)` etc. on 1M rows (D).",
+    "06_top_404_uris":
+        "A: same plan shape and the same aggregates; the difference is planning and the "
+        "`toInt64(status) = toInt64(404)` filter on 1M rows (D).",
+    "07_rate_limited_per_hour":
+        "C, then A and D: as 03, but `t` is not a column here, so the guarded "
+        "conversion is written out twice inside the bin expression; the 429 filter runs on "
+        "`toInt64(status)` (ablation: 17.1 ms, 16.3 without that cast; hand 9.2).",
+    "08_rate_limited_user_agents":
+        "A and D: identical aggregates (`count(), countIf(status = 429)`) apart from the "
+        "`toInt64(status)` cast; the rest is planning. Close to the noise: "
+        "an ablation run had infraql faster (30.6 vs 33.1 ms).",
+    "09_latency_percentiles_per_host":
+        "E and A: `quantileExactInclusiveOrNull` x3 and `maxOrNull` on `toFloat64(latency)` "
+        "(ablation: 38.0 -> 33.4 ms with plain functions), and planning; the tie-breaker ORDER "
+        "BY repeats all four aggregates (harmless at run time: host is unique).",
+    "11_method_share":
+        "B and A: 10 copies of the window over 7 rows cost nothing at run time but the "
+        "expanded expression costs planning (ablation: 5.0 ms, 3.8 without the overflow "
+        "check, hand 1.7); the query itself runs in ~5 ms.",
+    "12_api_key_share":
+        "B and A over a 60 ms aggregation: 10 window copies over 3 rows and 3× the planning.",
+    "13_ip_request_buckets":
+        "A4 and B: the overflow-checked `requests = sum(n)` (Int128 sum + throwIf) is "
+        "inlined into the overflow-checked window total, which is inlined twice into "
+        "share_pct: EXPLAIN PLAN is 15,000 characters against 950 and planning takes ~3× "
+        "as long (ablation: 12.7 vs 4.7 ms, 9.6 without the checks); the 10 window copies run over only 6 rows.",
+    "14_top10_ip_share":
+        "B: the 10 copies of `sumOrNull(toInt128(n)) OVER ()` run over all 70,835 per-IP "
+        "rows. Ablation: 64.9 ms -> 38.8 without the overflow checks (hand 36.7), planning "
+        "9.8 -> 6.8 ms (hand 4.3). The ORDER BY `n DESC, real_ip, real_ip, n, share` with "
+        "LIMIT 10 is pushed into the sort (a top-10 sort, as by hand) and costs little.",
+    "15_last_24h_vs_previous":
+        "A and C: planning ~3× the hand form's. Ablation (plan 7.1 ms, hand 2.4): plain `(toInt64(last) - previous) * "
+        "100.0 / nullIf(previous, 0)` instead of the Int128-checked, aliased form -> plan "
+        "5.9; `t` as `toDateTime64(timestamp, 6, 'UTC')` -> 6.0; both plus no scan "
+        "subquery -> 4.6 (run 9.0 -> 6.4 ms; hand 4.2). The countIf conditions compare the "
+        "converted `t` with a DateTime64 literal on the 74,304 rows; `countIf(timestamp >= "
+        "1763856000.)` would skip the conversion (C).",
+    "17_p95_last_24h":
+        "A and E on a 4 ms query: twice the planning; ablation: without the scan subquery "
+        "and OrNull 5.3 -> 4.7 ms (hand 3.5). Same 33,344 rows read.",
+}
 
 
 def sql_string(value: str) -> str:
@@ -203,8 +338,14 @@ class Question:
     hand_ms: list[float] = field(default_factory=list)
     infraql_engine_ms: list[float] = field(default_factory=list)
     hand_engine_ms: list[float] = field(default_factory=list)
+    infraql_plan_ms: list[float] = field(default_factory=list)
+    hand_plan_ms: list[float] = field(default_factory=list)
     infraql_read: tuple[int, int] = (0, 0)
     hand_read: tuple[int, int] = (0, 0)
+    infraql_windows: int = 0
+    hand_windows: int = 0
+    infraql_plan_chars: int = 0
+    hand_plan_chars: int = 0
 
     @property
     def ratio(self) -> float:
@@ -352,10 +493,30 @@ def explain(server: Server, q: Question, outdir: Path) -> None:
 # -- the run -----------------------------------------------------------------
 
 
+def window_functions(plan: str) -> int:
+    """How many window functions the Window steps of an EXPLAIN PLAN compute
+    (one per line: `Functions: f(...) OVER (...)` and the lines under it)."""
+    count, inside = 0, False
+    for line in plan.splitlines():
+        body = line.lstrip(" │└─├")
+        if body.startswith("Functions:"):
+            inside, body = True, body[len("Functions:"):]
+        if inside and " OVER " in body:
+            count += 1
+        else:
+            inside = False
+    return count
+
+
 def run_question(server: Server, q: Question, runs: int) -> None:
     _, mine, _ = server.arrow(q.infraql)  # warm-up, and the rows to compare
     _, theirs, _ = server.arrow(q.hand)
     q.check = compare(mine, theirs)
+    plans = {}
+    for who, sql in (("infraql", q.infraql), ("hand", q.hand)):
+        plans[who] = server.text("EXPLAIN PLAN actions = 1\n" + sql)
+    q.infraql_windows, q.hand_windows = window_functions(plans["infraql"]), window_functions(plans["hand"])
+    q.infraql_plan_chars, q.hand_plan_chars = len(plans["infraql"]), len(plans["hand"])
     for _ in range(runs):
         for who, sql, walls, engine in (
             ("infraql", q.infraql, q.infraql_ms, q.infraql_engine_ms),
@@ -369,6 +530,44 @@ def run_question(server: Server, q: Question, runs: int) -> None:
                 q.infraql_read = read
             else:
                 q.hand_read = read
+    # What parsing, analysing and planning alone cost: EXPLAIN PLAN's own
+    # elapsed time (it builds and optimises the plan, runs nothing).
+    for _ in range(runs):
+        for sql, plan_ms in ((q.infraql, q.infraql_plan_ms), (q.hand, q.hand_plan_ms)):
+            _, _, summary = server.post("EXPLAIN PLAN\n" + sql, {"default_format": "TabSeparated", **SETTINGS})
+            plan_ms.append(int(summary.get("elapsed_ns", 0)) / 1e6)
+
+
+class CpuWatch:
+    """CPU time the rest of the machine used while we timed (from /proc)."""
+
+    def __init__(self, pids: list[int]):
+        self.pids = pids
+        self.start = self._sample()
+
+    def _sample(self):
+        try:
+            fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+            values = [int(v) for v in fields]
+            busy = sum(values) - values[3] - values[4]  # minus idle, iowait
+            ours = 0
+            for pid in self.pids:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ours += int(stat[11]) + int(stat[12])  # utime, stime
+            return time.monotonic(), busy, ours
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def others_share(self) -> float | None:
+        """Share of the machine's capacity used by other processes, 0..1."""
+        end = self._sample()
+        if self.start is None or end is None:
+            return None
+        hz = os.sysconf("SC_CLK_TCK")
+        seconds = end[0] - self.start[0]
+        capacity = seconds * hz * (os.cpu_count() or 1)
+        others = (end[1] - self.start[1]) - (end[2] - self.start[2])
+        return max(0.0, others / capacity) if capacity > 0 else None
 
 
 def machine(server: Server) -> str:
@@ -393,7 +592,7 @@ def fmt_ms(v: float) -> str:
     return f"{v:.1f}" if v < 1000 else f"{v:,.0f}"
 
 
-def report(questions: list[Question], rows: int, runs: int, machine_line: str,
+def report(questions: list[Question], rows: int, runs: int, machine_line: str, quiet: str,
            parquet: Path, elapsed: float) -> str:
     lines = [
         f"### ClickHouse backend, {rows:,} rows",
@@ -406,7 +605,7 @@ def report(questions: list[Question], rows: int, runs: int, machine_line: str,
         f"wall time in ms measured by the client. Table `{DATABASE}.{TABLE}` (MergeTree "
         f"ORDER BY timestamp, the gateway's column types) loaded from `{parquet.name}`.",
         "",
-        f"Machine: {machine_line}.",
+        f"Machine: {machine_line}. While timing: {quiet}.",
         "",
         "| question | infraql SQL ms | hand-written ms | infraql/hand |",
         "|---|--:|--:|--:|",
@@ -423,6 +622,10 @@ def report(questions: list[Question], rows: int, runs: int, machine_line: str,
         f"**{fmt_ms(total_h)}** | **{total_i / total_h:.2f}×** |",
         f"| **geometric mean** of infraql/hand | | | **{geo:.2f}×** |",
         "",
+        "On this kind of shared virtual machine the questions that take under 20 ms move by "
+        "up to a quarter from one run of this script to the next (the ratio with them); the "
+        "engine and plan times below, and more runs (`--runs 15`), are steadier.",
+        "",
     ]
 
     bad = [q for q in questions if q.check]
@@ -436,31 +639,47 @@ def report(questions: list[Question], rows: int, runs: int, machine_line: str,
     lines.append("")
 
     lines += [
-        "#### Engine time and data read",
+        "#### Where the time goes",
         "",
-        "The engine's own elapsed time (X-ClickHouse-Summary `elapsed_ns`, median) without "
-        "HTTP and the server's per-request SETs, and what the scan read (rows, MB).",
+        "Engine: the engine's own elapsed time (X-ClickHouse-Summary `elapsed_ns`, median), "
+        "without HTTP, Arrow decoding and the server's per-request SETs. Plan: the elapsed time "
+        "of `EXPLAIN PLAN` of the statement (parse, analyse, build and optimise the plan, run "
+        "nothing; median of the same number of runs). Windows: window functions the plan "
+        "computes. Plan size: characters of `EXPLAIN PLAN actions = 1` (how far the analyzer's "
+        "alias inlining expanded the expressions). Both read the same rows and bytes on every "
+        "question unless noted.",
         "",
-        "| question | infraql engine ms | hand engine ms | infraql/hand | infraql read | hand read |",
+        "| question | engine ms infraql / hand | plan ms infraql / hand | windows infraql / hand "
+        "| plan size infraql / hand | read (rows, MB) |",
         "|---|--:|--:|--:|--:|--:|",
     ]
     for q in questions:
         ie, he = med(q.infraql_engine_ms), med(q.hand_engine_ms)
+        ip, hp = med(q.infraql_plan_ms), med(q.hand_plan_ms)
+        read = f"{q.infraql_read[0]:,}, {q.infraql_read[1] / 1e6:.1f}"
+        if q.infraql_read != q.hand_read:
+            read += f" vs {q.hand_read[0]:,}, {q.hand_read[1] / 1e6:.1f}"
         lines.append(
-            f"| {q.id[:2]} | {fmt_ms(ie)} | {fmt_ms(he)} | {ie / he:.2f}× | "
-            f"{q.infraql_read[0]:,} rows, {q.infraql_read[1] / 1e6:.1f} MB | "
-            f"{q.hand_read[0]:,} rows, {q.hand_read[1] / 1e6:.1f} MB |")
+            f"| {q.id[:2]} | {fmt_ms(ie)} / {fmt_ms(he)} | {ip:.1f} / {hp:.1f} | "
+            f"{q.infraql_windows} / {q.hand_windows} | {q.infraql_plan_chars:,} / "
+            f"{q.hand_plan_chars:,} | {read} |")
     lines.append("")
 
     slow = [q for q in questions if q.ratio > SLOW]
     lines += [f"#### Questions where infraql's SQL is more than {SLOW}× slower", ""]
     if not slow:
         lines.append("None.")
+    else:
+        lines += [COMMON, "Per question (constructs counted in the two statements, "
+                  "infraql vs hand, then the causes):", ""]
     for q in slow:
         lines.append(f"- **{q.id}** ({q.ratio:.2f}×; constructs, infraql vs hand: "
                      f"{feature_line(q) or 'none differ'}).")
         if q.id in DIAGNOSIS:
             lines.append(f"  {DIAGNOSIS[q.id]}")
+        else:
+            lines.append("  (No diagnosis written for this question: compare the two "
+                         "statements with --explain.)")
     lines += ["", f"Whole run (load, SQL generation, checks, timing): {elapsed:.0f} s.", ""]
     return "\n".join(lines)
 
@@ -518,6 +737,8 @@ def main() -> None:
                     print(f"-- {q.id}\n{q.infraql};\n")
                 return
             machine_line = machine(server)
+            load_before = os.getloadavg()
+            watch = CpuWatch([os.getpid(), server.proc.pid])
             for q in questions:
                 run_question(server, q, args.runs)
                 note = f"  DISAGREE: {q.check}" if q.check else ""
@@ -526,13 +747,18 @@ def main() -> None:
                       file=sys.stderr, flush=True)
                 if args.explain:
                     explain(server, q, args.explain)
+            others = watch.others_share()
+            load_after = os.getloadavg()
         finally:
             server.close()
 
     elapsed = time.monotonic() - started
+    quiet = (f"load average {load_before[0]:.2f} before timing, {load_after[0]:.2f} after"
+             + ("" if others is None else
+                f"; other processes used {others:.0%} of the machine's CPU while it timed"))
     out = args.out or BENCH / "results" / f"clickhouse_{rows}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report(questions, rows, args.runs, machine_line, parquet, elapsed))
+    out.write_text(report(questions, rows, args.runs, machine_line, quiet, parquet, elapsed))
     print(f"wrote {out} ({elapsed:.0f} s in all)", file=sys.stderr)
 
 

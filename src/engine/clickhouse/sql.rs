@@ -200,6 +200,9 @@ fn shared(sql: &str) -> (String, String) {
 pub struct Scope<'a> {
     alias: &'a str,
     columns: &'a [(String, Type)],
+    /// Aggregates here take the whole input as one group, which may be
+    /// empty (an `agg` without `group`).
+    whole: bool,
 }
 
 /// A relation: its SQL and its columns with their types, in order.
@@ -213,6 +216,7 @@ impl Relation {
         Scope {
             alias,
             columns: &self.columns,
+            whole: false,
         }
     }
 
@@ -244,20 +248,22 @@ impl Emitter<'_> {
                 None,
             )),
             Plan::Filter { input, predicate } if has_window(predicate) => {
-                // ClickHouse computes windows after WHERE: compute the
-                // condition as a column first, then filter on it.
+                // ClickHouse computes windows after WHERE: compute them as
+                // columns first, then filter on the condition over those.
                 let input = self.plan(input)?;
+                let (names, columns) = (input.names(), input.columns.clone());
+                let (lifted, condition) = self.lift_windows(input, &[predicate])?;
                 let alias = self.alias();
-                let condition = expr(predicate, &input.scope(&alias))?;
-                let outer = self.alias();
+                let condition = match condition.first() {
+                    Some(c) => expr(c, &lifted.scope(&alias))?,
+                    None => "true".to_owned(),
+                };
                 Ok(Relation {
                     sql: format!(
-                        "SELECT {} FROM (SELECT {}, {condition} AS `__infraql_keep` FROM ({}) AS {alias}) AS {outer} WHERE `__infraql_keep`",
-                        input.names(),
-                        input.names(),
-                        input.sql
+                        "SELECT {names} FROM ({}) AS {alias} WHERE {condition}",
+                        lifted.sql
                     ),
-                    columns: input.columns,
+                    columns,
                 })
             }
             Plan::Filter { input, predicate } => {
@@ -288,11 +294,21 @@ impl Emitter<'_> {
                 // Rows equal on every key are ordered by all their columns,
                 // so the order is the same on every run (the local engine
                 // keeps their arrival order, which the server has not).
-                let order = format!(
-                    "{}, {}",
-                    order_by(keys.iter().chain(ties), &scope)?,
-                    tie_breakers(&scope)
-                );
+                let mut order = order_by(keys.iter().chain(ties), &scope)?;
+                // Group keys tell the rows of a group apart already.
+                if ties.is_empty() {
+                    let sorted: Vec<&str> = keys
+                        .iter()
+                        .filter_map(|k| match &k.expr {
+                            Expr::Column(name) => Some(name.as_str()),
+                            _ => None,
+                        })
+                        .collect();
+                    let rest = tie_breakers_except(&scope, &sorted);
+                    if !rest.is_empty() {
+                        order = format!("{order}, {rest}");
+                    }
+                }
                 Ok(Relation {
                     sql: format!(
                         "SELECT {} FROM ({}) AS {alias} ORDER BY {order}",
@@ -322,7 +338,10 @@ impl Emitter<'_> {
             } => {
                 let input = self.plan(input)?;
                 let alias = self.alias();
-                let scope = input.scope(&alias);
+                let scope = Scope {
+                    whole: keys.is_empty(),
+                    ..input.scope(&alias)
+                };
                 let mut items = Vec::new();
                 let mut columns = Vec::new();
                 for (name, e) in keys.iter().chain(aggregates) {
@@ -422,13 +441,22 @@ impl Emitter<'_> {
                 Type::Int if ch_type.contains("UInt64") => format!(
                     "if({id} > 9223372036854775807, toInt64(throwIf({id} > 9223372036854775807, '{OVERFLOW_MARK}')), toInt64({id}))"
                 ),
-                Type::Int => format!("toInt64({id})"),
+                // Narrower integers and Float64 are read as stored: every
+                // operation on them widens as the language's Int64 would
+                // (checked arithmetic runs in Int128), and results are cast
+                // on the way out.
+                Type::Int => id.clone(),
+                Type::Float if ch_type.contains("Float64") => id.clone(),
                 Type::Float => format!("toFloat64({id})"),
                 Type::Datetime => format!("toDateTime64({id}, 6, 'UTC')"),
                 Type::Date => format!("toDate32({id})"),
                 _ => id.clone(),
             };
-            items.push(format!("{read} AS {id}"));
+            items.push(if read == id {
+                id
+            } else {
+                format!("{read} AS {id}")
+            });
             columns.push((column.clone(), *ty));
         }
         Ok(Relation {
@@ -450,13 +478,21 @@ impl Emitter<'_> {
         columns: &[(String, Expr)],
         keep_input: bool,
     ) -> Result<Relation, Unsupported> {
+        let original = input.columns.clone();
+        let exprs: Vec<&Expr> = columns.iter().map(|(_, e)| e).collect();
+        let (input, rewritten) = self.lift_windows(input, &exprs)?;
+        let columns: Vec<(String, Expr)> = columns
+            .iter()
+            .map(|(n, _)| n.clone())
+            .zip(rewritten)
+            .collect();
         let alias = self.alias();
         let scope = input.scope(&alias);
         let mut items = Vec::new();
         let mut out = Vec::new();
         let computed = |name: &str| columns.iter().find(|(n, _)| n == name);
         if keep_input {
-            for (name, ty) in &input.columns {
+            for (name, ty) in &original {
                 match computed(name) {
                     Some((_, e)) => {
                         items.push(format!("{} AS {}", expr(e, &scope)?, ident(name)));
@@ -469,8 +505,8 @@ impl Emitter<'_> {
                 }
             }
         }
-        for (name, e) in columns {
-            if keep_input && input.columns.iter().any(|(n, _)| n == name) {
+        for (name, e) in &columns {
+            if keep_input && original.iter().any(|(n, _)| n == name) {
                 continue;
             }
             items.push(format!("{} AS {}", expr(e, &scope)?, ident(name)));
@@ -484,6 +520,50 @@ impl Emitter<'_> {
             ),
             columns: out,
         })
+    }
+
+    /// Computes the window functions of `exprs` once each, as columns of a
+    /// SELECT over `input` (ClickHouse copies a window function everywhere
+    /// its alias is used, so a window inside an overflow check or a
+    /// division would run several times), and returns that relation with
+    /// the expressions reading those columns. A checked window is computed
+    /// wide there and narrowed where it is used.
+    fn lift_windows(
+        &mut self,
+        input: Relation,
+        exprs: &[&Expr],
+    ) -> Result<(Relation, Vec<Expr>), Unsupported> {
+        if !exprs.iter().any(|e| has_window(e)) {
+            return Ok((input, exprs.iter().map(|e| (*e).clone()).collect()));
+        }
+        let alias = self.alias();
+        let scope = input.scope(&alias);
+        let mut lifted: Vec<(String, String, Type)> = Vec::new();
+        let mut rewritten = Vec::with_capacity(exprs.len());
+        for e in exprs {
+            rewritten.push(lift(e, &scope, &mut lifted)?);
+        }
+        let mut items: Vec<String> = input
+            .columns
+            .iter()
+            .map(|(n, _)| format!("{alias}.{}", ident(n)))
+            .collect();
+        let mut columns = input.columns.clone();
+        for (name, sql, ty) in lifted {
+            items.push(format!("{sql} AS {}", ident(&name)));
+            columns.push((name, ty));
+        }
+        Ok((
+            Relation {
+                sql: format!(
+                    "SELECT {} FROM ({}) AS {alias}",
+                    items.join(", "),
+                    input.sql
+                ),
+                columns,
+            },
+            rewritten,
+        ))
     }
 
     fn join(
@@ -558,12 +638,107 @@ impl Emitter<'_> {
 /// Every column of `scope`, ascending, nulls last: the last sort keys,
 /// which make an order deterministic.
 fn tie_breakers(scope: &Scope) -> String {
+    tie_breakers_except(scope, &[])
+}
+
+/// [`tie_breakers`] without the columns already sorted on.
+fn tie_breakers_except(scope: &Scope, sorted: &[&str]) -> String {
     scope
         .columns
         .iter()
+        .filter(|(name, _)| !sorted.contains(&name.as_str()))
         .map(|(name, _)| format!("{}.{} ASC NULLS LAST", scope.alias, ident(name)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `e` with each window function replaced by a column computed once (see
+/// `Emitter::lift_windows`), whose name, SQL and type go to `lifted`.
+fn lift(
+    e: &Expr,
+    scope: &Scope,
+    lifted: &mut Vec<(String, String, Type)>,
+) -> Result<Expr, Unsupported> {
+    let mut name = |sql: String, ty: Type| {
+        let name = format!("__infraql_w{}", lifted.len() + 1);
+        lifted.push((name.clone(), sql, ty));
+        name
+    };
+    let boxed = |e: &Expr,
+                 lifted: &mut Vec<(String, String, Type)>|
+     -> Result<Box<Expr>, Unsupported> { Ok(Box::new(lift(e, scope, lifted)?)) };
+    Ok(match e {
+        Expr::Window { .. } => {
+            let ty = type_of(e, scope);
+            Expr::Column(name(expr(e, scope)?, ty))
+        }
+        _ if !has_window(e) => e.clone(),
+        Expr::Cast(inner, ty) => Expr::Cast(boxed(inner, lifted)?, *ty),
+        Expr::Unary(op, inner) => Expr::Unary(*op, boxed(inner, lifted)?),
+        Expr::Binary(op, l, r) => Expr::Binary(*op, boxed(l, lifted)?, boxed(r, lifted)?),
+        Expr::StringTest(test, text, pattern) => {
+            Expr::StringTest(*test, boxed(text, lifted)?, boxed(pattern, lifted)?)
+        }
+        Expr::Function(function, args) => Expr::Function(
+            *function,
+            args.iter()
+                .map(|a| lift(a, scope, lifted))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Aggregate(aggregate, args) => Expr::Aggregate(
+            *aggregate,
+            args.iter()
+                .map(|a| lift(a, scope, lifted))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::If(c, t, o) => Expr::If(boxed(c, lifted)?, boxed(t, lifted)?, boxed(o, lifted)?),
+        Expr::InList {
+            expr: inner,
+            values,
+            negated,
+        } => Expr::InList {
+            expr: boxed(inner, lifted)?,
+            values: values.clone(),
+            negated: *negated,
+        },
+        Expr::IsNull {
+            expr: inner,
+            negated,
+        } => Expr::IsNull {
+            expr: boxed(inner, lifted)?,
+            negated: *negated,
+        },
+        Expr::Checked {
+            expr: inner,
+            text,
+            span,
+        } => {
+            let narrowed = match &**inner {
+                // Computed wide where it is lifted, narrowed with the check
+                // where it is used.
+                Expr::Window {
+                    function,
+                    args,
+                    partition,
+                    order,
+                } => {
+                    let wide = match args.first() {
+                        Some(x) => Some(format!("toInt128({})", expr(x, scope)?)),
+                        None => None,
+                    };
+                    let sql = window_with(*function, args, partition, order, scope, wide)?;
+                    Box::new(Expr::Column(name(sql, Type::Int)))
+                }
+                other => boxed(other, lifted)?,
+            };
+            Expr::Checked {
+                expr: narrowed,
+                text: text.clone(),
+                span: *span,
+            }
+        }
+        Expr::Column(_) | Expr::Literal(_) => e.clone(),
+    })
 }
 
 /// Whether `e` holds a window function.
@@ -996,21 +1171,27 @@ fn aggregate_call(
             None => "NULL".to_owned(),
         },
     };
+    let or_null = if scope.whole { "OrNull" } else { "" };
     Ok(match aggregate {
         Aggregate::CountRows => "toInt64(count())".to_owned(),
         Aggregate::Count => format!("toInt64(count({x}))"),
         Aggregate::CountIf => format!("toInt64(countIf({x}))"),
-        Aggregate::Sum => format!("sumOrNull({x})"),
-        Aggregate::Avg => format!("avgOrNull({x})"),
-        Aggregate::Min => format!("minOrNull({x})"),
-        Aggregate::Max => format!("maxOrNull({x})"),
-        Aggregate::Median => format!("quantileExactInclusiveOrNull(0.5)({x})"),
+        // Of no values these are null in the language; ClickHouse gives 0
+        // or nan for an input with no rows, so an `agg` without groups asks
+        // for null (`…OrNull`). A group or a window is never empty, and
+        // ClickHouse gives null for one of nulls only: there the plain
+        // functions, which plan faster.
+        Aggregate::Sum => format!("sum{or_null}({x})"),
+        Aggregate::Avg => format!("avg{or_null}({x})"),
+        Aggregate::Min => format!("min{or_null}({x})"),
+        Aggregate::Max => format!("max{or_null}({x})"),
+        Aggregate::Median => format!("quantileExactInclusive{or_null}(0.5)({x})"),
         Aggregate::Quantile => {
             let q = match args.get(1) {
                 Some(Expr::Literal(Value::Float(q))) => *q,
                 _ => return Err(unsupported("`quantile` needs a level written out", None)),
             };
-            format!("quantileExactInclusiveOrNull({q:?})({x})")
+            format!("quantileExactInclusive{or_null}({q:?})({x})")
         }
         Aggregate::CountDistinct => format!("toInt64(uniqExact({x}))"),
         Aggregate::Std => {
@@ -1059,6 +1240,8 @@ fn checked(inner: &Expr, scope: &Scope) -> Result<String, Unsupported> {
             };
             window_with(*function, args, partition, order, columns, x)?
         }
+        // A wide value computed before (a lifted window): only narrowed.
+        Expr::Column(_) => expr(inner, columns)?,
         other => return expr(other, columns),
     };
     let (first, again) = shared(&computed);
