@@ -318,6 +318,15 @@ impl Emitter<'_> {
                     columns: input.columns,
                 })
             }
+            Plan::Limit { input, count } if matches!(**input, Plan::Sort { .. }) => {
+                // `sort | take n` (and `top`) is one SELECT: ORDER BY … LIMIT n,
+                // which the server runs as a partial sort.
+                let sorted = self.plan(input)?;
+                Ok(Relation {
+                    sql: format!("{} LIMIT {count}", sorted.sql),
+                    columns: sorted.columns,
+                })
+            }
             Plan::Limit { input, count } => {
                 let input = self.plan(input)?;
                 let alias = self.alias();
