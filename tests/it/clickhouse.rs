@@ -752,3 +752,27 @@ fn an_error_after_the_answer_started_is_reported() {
         "{error}"
     );
 }
+
+/// A server's result exports and charts like a local one.
+#[test]
+fn server_results_export_and_chart_like_local_ones() {
+    let server = server_or_skip!();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("by_status.csv");
+    let query = format!(
+        "logs | group status agg n = count() | sort status | export \"{}\"",
+        path.display()
+    );
+    let mut remote = remote_session(server);
+    let said = crate::run_in(&mut remote, "<export>", &query);
+    assert!(said.starts_with("exported "), "{said}");
+    let exported = std::fs::read_to_string(&path).expect("the file");
+    let mut local = local_session();
+    crate::run_in(&mut local, "<export>", &query);
+    assert_eq!(exported, std::fs::read_to_string(&path).expect("the file"));
+    let chart = "logs | group host agg n = count() | sort n desc, host | chart host, n";
+    assert_eq!(
+        crate::run_in(&mut remote, "<chart>", chart),
+        crate::run_in(&mut local, "<chart>", chart)
+    );
+}
