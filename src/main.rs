@@ -141,6 +141,15 @@ fn sane_engine_threads() {
     unsafe { std::env::remove_var(NAME) };
 }
 
+/// Whether `--clickhouse` is on the command line (rather than the URL
+/// coming from INFRAQL_CLICKHOUSE_URL).
+fn clickhouse_given() -> bool {
+    std::env::args_os().any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == "--clickhouse" || a.starts_with("--clickhouse="))
+    })
+}
+
 /// Why the process ends early.
 pub enum Stop {
     /// Bad arguments: exit 2.
@@ -166,9 +175,16 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     let mut session = Session::new(engine);
     session.set_now(cli.now);
     if let Some(url) = &cli.clickhouse {
-        session
-            .connect(url, infraql::commands::clickhouse_password())
-            .map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
+        match session.connect(url, infraql::commands::clickhouse_password()) {
+            Ok(_) => {}
+            // A default from the environment that cannot be reached does
+            // not stop local work; `--clickhouse` given here does.
+            Err(e) if !clickhouse_given() => eprintln!(
+                "warning: {}; going on without ClickHouse (INFRAQL_CLICKHOUSE_URL)",
+                shown(&e.to_string())
+            ),
+            Err(e) => return Err(Stop::Failed(format!("error: {}", shown(&e.to_string())))),
+        }
         if let Some(remote) = session.clickhouse_mut() {
             for (name, value) in &cli.clickhouse_settings {
                 remote.set(name, value).map_err(|e| {

@@ -776,3 +776,27 @@ fn server_results_export_and_chart_like_local_ones() {
         crate::run_in(&mut local, "<chart>", chart)
     );
 }
+
+/// `--clickhouse` that cannot be reached is an error (exit 1); the same URL
+/// from INFRAQL_CLICKHOUSE_URL is a warning and local work goes on.
+#[test]
+fn an_unreachable_default_server_does_not_stop_local_work() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let port = listener.local_addr().expect("address").port();
+    drop(listener);
+    let url = format!("http://default@127.0.0.1:{port}/db");
+    crate::infraql()
+        .args(["--clickhouse", &url, "-e", "services | count"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "cannot reach the ClickHouse server",
+        ));
+    crate::infraql()
+        .env("INFRAQL_CLICKHOUSE_URL", &url)
+        .args(["-e", "services | count"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("22"))
+        .stderr(predicates::str::contains("going on without ClickHouse"));
+}

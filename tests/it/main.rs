@@ -31,6 +31,8 @@ pub fn infraql() -> assert_cmd::Command {
         .env("INFRAQL_HISTORY", "")
         .env_remove("RUST_BACKTRACE")
         .env_remove("POLARS_MAX_THREADS")
+        .env_remove("INFRAQL_CLICKHOUSE_URL")
+        .env_remove("INFRAQL_CLICKHOUSE_PASSWORD")
         .timeout(std::time::Duration::from_secs(120));
     command
 }
@@ -68,6 +70,8 @@ fn for_the_shell(command: &mut std::process::Command, history: impl AsRef<std::f
         .env("TERM", "xterm")
         .env("NO_COLOR", "1")
         .env_remove("POLARS_MAX_THREADS")
+        .env_remove("INFRAQL_CLICKHOUSE_URL")
+        .env_remove("INFRAQL_CLICKHOUSE_PASSWORD")
         .current_dir(root());
 }
 
