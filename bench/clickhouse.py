@@ -39,7 +39,7 @@ Run from anywhere:
 
     python3 bench/clickhouse.py                 # 1M-row data set, 5 runs
     python3 bench/clickhouse.py --parquet /path/logs_1m.parquet --runs 9
-    python3 bench/clickhouse.py --only 09,16 --explain /tmp/explain
+    python3 bench/clickhouse.py --only 09,16 --explain explain-out
 """
 
 from __future__ import annotations

@@ -208,16 +208,7 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
         ".read" => read(rest),
         ".load" => load(session, rest),
         ".explain" if rest.is_empty() => Reply::Error("usage: .explain QUERY".to_owned()),
-        ".explain" => match session.explain("<explain>", rest) {
-            // The plans quote the query's literals.
-            Ok(text) => Reply::Text(visible::lines(&text).into_owned()),
-            Err(failure) => Reply::Error(
-                failure
-                    .render(false)
-                    .trim_start_matches("error: ")
-                    .to_owned(),
-            ),
-        },
+        ".explain" => plan_text(session.explain("<explain>", rest)),
         ".now" => now(session, rest),
         ".connect" if rest.is_empty() => match session.clickhouse() {
             Some(remote) => Reply::Text(format!("connected to {}\n", remote.server())),
@@ -232,15 +223,7 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
             None => Reply::Text("not connected to ClickHouse\n".to_owned()),
         },
         ".sql" if rest.is_empty() => Reply::Error("usage: .sql QUERY".to_owned()),
-        ".sql" => match session.sql("<sql>", rest) {
-            Ok(text) => Reply::Text(visible::lines(&text).into_owned()),
-            Err(failure) => Reply::Error(
-                failure
-                    .render(false)
-                    .trim_start_matches("error: ")
-                    .to_owned(),
-            ),
-        },
+        ".sql" => plan_text(session.sql("<sql>", rest)),
         ".set" => clickhouse_setting(session, rest),
         ".help" => Reply::Text(help()),
         ".tables" => Reply::Text(relations(session)),
@@ -403,6 +386,20 @@ fn load(session: &mut Session, rest: &str) -> Reply {
             ))
         }
         Err(message) => Reply::Error(message),
+    }
+}
+
+/// What `.explain` and `.sql` show: the text (which quotes the query's
+/// literals, so control characters are escaped), or the failure.
+fn plan_text(result: Result<String, crate::session::Failure>) -> Reply {
+    match result {
+        Ok(text) => Reply::Text(visible::lines(&text).into_owned()),
+        Err(failure) => Reply::Error(
+            failure
+                .render(false)
+                .trim_start_matches("error: ")
+                .to_owned(),
+        ),
     }
 }
 

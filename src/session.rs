@@ -293,24 +293,13 @@ impl Session {
         Ok(())
     }
 
-    /// The logical plan of each query in `text` and the plan Polars will
-    /// run after its optimisations (where projection and predicate
-    /// pushdown into file scans show).
+    /// The logical plan of each query in `text` and how the engines run
+    /// it: the SQL of its server parts and the plan Polars runs after its
+    /// optimisations (where projection and predicate pushdown show).
     pub fn explain(&mut self, source_name: &str, text: &str) -> Result<String, Failure> {
-        let fail = |diagnostics: Vec<Diagnostic>| Failure {
-            source_name: source_name.to_owned(),
-            source_text: text.to_owned(),
-            diagnostics,
-            cause: Cause::Error,
-        };
-        // Explaining defines nothing: `let`s are resolved on a copy.
-        let mut bindings = self.bindings.clone();
-        let steps = resolve_text(&self.engine, self.clock(), text, &mut bindings).map_err(fail)?;
+        let fail = |diagnostics| failure(source_name, text, diagnostics);
         let mut out = String::new();
-        for step in steps {
-            let Step::Run { query, span } = step else {
-                continue;
-            };
+        for (query, span) in self.planned(source_name, text)? {
             let engines = self
                 .engine
                 .explain(&query.plan)
@@ -326,24 +315,14 @@ impl Session {
     /// without running anything; a query that reads no server table, or
     /// one the server cannot answer, is an error.
     pub fn sql(&mut self, source_name: &str, text: &str) -> Result<String, Failure> {
-        let fail = |diagnostics: Vec<Diagnostic>| Failure {
-            source_name: source_name.to_owned(),
-            source_text: text.to_owned(),
-            diagnostics,
-            cause: Cause::Error,
-        };
+        let fail = |diagnostics| failure(source_name, text, diagnostics);
         let Some(remote) = self.engine.remote.as_ref() else {
             return Err(fail(vec![Diagnostic::new(
                 "not connected to ClickHouse: use --clickhouse URL or .connect URL",
             )]));
         };
-        let mut bindings = self.bindings.clone();
-        let steps = resolve_text(&self.engine, self.clock(), text, &mut bindings).map_err(fail)?;
         let mut out = String::new();
-        for step in steps {
-            let Step::Run { query, span } = step else {
-                continue;
-            };
+        for (query, span) in self.planned(source_name, text)? {
             let sql = remote.sql(&query.plan).map_err(|e| {
                 let mut d = Diagnostic::at(format!("this query has no ClickHouse SQL: {e}"), span)
                     .with_label("here");
@@ -356,6 +335,26 @@ impl Session {
             out.push_str(";\n");
         }
         Ok(out)
+    }
+
+    /// The queries of `text` with their statements' spans, resolved without
+    /// running anything or defining its `let`s (they are resolved on a
+    /// copy).
+    fn planned(
+        &self,
+        source_name: &str,
+        text: &str,
+    ) -> Result<Vec<(crate::plan::logical::Query, Span)>, Failure> {
+        let mut bindings = self.bindings.clone();
+        let steps = resolve_text(&self.engine, self.clock(), text, &mut bindings)
+            .map_err(|d| failure(source_name, text, d))?;
+        Ok(steps
+            .into_iter()
+            .filter_map(|step| match step {
+                Step::Run { query, span } => Some((query, span)),
+                Step::Let { .. } => None,
+            })
+            .collect())
     }
 
     /// The columns the last query of `text` would have, without running
@@ -409,6 +408,17 @@ pub enum RelationKind {
     /// A table of the connected ClickHouse database.
     Remote,
     Let,
+}
+
+/// An error about `text` (named `source_name`): nothing was wrong but the
+/// query.
+fn failure(source_name: &str, text: &str, diagnostics: Vec<Diagnostic>) -> Failure {
+    Failure {
+        source_name: source_name.to_owned(),
+        source_text: text.to_owned(),
+        diagnostics,
+        cause: Cause::Error,
+    }
 }
 
 fn indent(text: &str) -> String {

@@ -368,9 +368,14 @@ fn a_server_that_is_down_is_named() {
 /// six times over on a low-cardinality key (streamed, so little memory).
 const SLOW: &str = "logs | join logs on method | join logs on method | join logs on method | join logs on method | join logs on method | join logs on method | count";
 
-#[test]
-fn cancelling_stops_the_query_on_the_server_too() {
-    let server = server_or_skip!();
+/// Starts [`SLOW`] on a thread of its own; the handle gives how the run
+/// ended and when.
+fn run_slow(
+    server: &Server,
+) -> (
+    infraql::cancel::Cancel,
+    std::thread::JoinHandle<(Option<infraql::session::Cause>, std::time::Instant)>,
+) {
     let mut session = remote_session(server);
     let cancel = infraql::cancel::Cancel::new();
     session.set_cancel(cancel.clone());
@@ -378,6 +383,13 @@ fn cancelling_stops_the_query_on_the_server_too() {
         let result = session.run("<slow>", SLOW, |_| Ok(()));
         (result.err().map(|f| f.cause), std::time::Instant::now())
     });
+    (cancel, worker)
+}
+
+#[test]
+fn cancelling_stops_the_query_on_the_server_too() {
+    let server = server_or_skip!();
+    let (cancel, worker) = run_slow(server);
     std::thread::sleep(std::time::Duration::from_millis(500));
     let cancelled_at = std::time::Instant::now();
     cancel.cancel();
@@ -711,10 +723,7 @@ fn a_table_changed_on_the_server_is_read_again() {
 #[test]
 fn the_servers_progress_is_known_while_a_query_runs() {
     let server = server_or_skip!();
-    let mut session = remote_session(server);
-    let cancel = infraql::cancel::Cancel::new();
-    session.set_cancel(cancel.clone());
-    let worker = std::thread::spawn(move || session.run("<slow>", SLOW, |_| Ok(())).err());
+    let (cancel, worker) = run_slow(server);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut seen = None;
     while seen.is_none() && std::time::Instant::now() < deadline {
@@ -722,8 +731,8 @@ fn the_servers_progress_is_known_while_a_query_runs() {
         seen = infraql::engine::clickhouse::progress();
     }
     cancel.cancel();
-    let failure = worker.join().expect("the run ends");
-    assert!(failure.is_some(), "the slow query was cancelled");
+    let (cause, _) = worker.join().expect("the run ends");
+    assert!(cause.is_some(), "the slow query was cancelled");
     let progress = seen.expect("progress while the query ran");
     assert!(progress.rows > 0, "{progress:?}");
 }

@@ -774,27 +774,25 @@ fn order_by<'k>(
 
 /// A name as a backquoted identifier, escaped.
 pub fn ident(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 2);
-    out.push('`');
-    for c in name.chars() {
-        match c {
-            '`' => out.push_str("\\`"),
-            '\\' => out.push_str("\\\\"),
-            '\0' => out.push_str("\\0"),
-            c => out.push(c),
-        }
-    }
-    out.push('`');
-    out
+    quoted(name, '`')
 }
 
 /// A string literal, escaped.
 pub fn string(text: &str) -> String {
+    quoted(text, '\'')
+}
+
+/// `text` between `quote`s, with the quote, backslashes, NUL and line
+/// breaks escaped (ClickHouse reads the same escapes in names and strings).
+fn quoted(text: &str, quote: char) -> String {
     let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
+    out.push(quote);
     for c in text.chars() {
         match c {
-            '\'' => out.push_str("\\'"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
             '\\' => out.push_str("\\\\"),
             '\0' => out.push_str("\\0"),
             '\n' => out.push_str("\\n"),
@@ -803,7 +801,7 @@ pub fn string(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out.push('\'');
+    out.push(quote);
     out
 }
 
