@@ -15,12 +15,21 @@ use reqwest::Url;
 use reqwest::blocking::{Client, Response};
 
 /// Settings every statement carries, before the user's own.
+/// Settings the statements' meaning depends on, which `.set` cannot change.
+pub const ANSWER_SETTINGS: &[&str] = &[
+    "join_use_nulls",
+    "output_format_arrow_string_as_string",
+    "enable_extended_results_for_datetime_functions",
+];
+
 const BASE_SETTINGS: &[(&str, &str)] = &[
     ("readonly", "2"),
     ("max_execution_time", "600"),
     ("join_use_nulls", "1"),
     ("output_format_arrow_string_as_string", "1"),
     ("cancel_http_readonly_queries_on_client_close", "1"),
+    // `bin` relies on it: start-of-interval functions keep DateTime64.
+    ("enable_extended_results_for_datetime_functions", "1"),
 ];
 
 /// What went wrong talking to the server.

@@ -136,6 +136,11 @@ impl ClickHouse {
         if name == "readonly" {
             return Err("`readonly` stays 2: infraql never writes to the server".to_owned());
         }
+        if http::ANSWER_SETTINGS.contains(&name) {
+            return Err(format!(
+                "`{name}` stays as infraql sets it: the language's answers depend on it"
+            ));
+        }
         self.connection.set(name, value);
         Ok(())
     }

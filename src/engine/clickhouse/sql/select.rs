@@ -1,0 +1,613 @@
+//! Plans to SELECTs: each plan node folds into the SELECT of its input
+//! while SQL's order of clauses allows, and wraps it as a subquery
+//! otherwise.
+//!
+//! A SELECT computes FROM, WHERE, GROUP BY, HAVING, its windows, SELECT,
+//! DISTINCT, ORDER BY, LIMIT in that order. So a filter joins WHERE (or
+//! HAVING after a group), a derive or select rewrites the output columns,
+//! a sort sets ORDER BY and a take LIMIT, as long as nothing of a later
+//! clause has been set yet; a group folds into a SELECT that only filters
+//! and computes columns. A column of the input is read by writing out the
+//! SQL that computes it (see [`Scope::column`]), except a window
+//! function's, which must not run twice: a stage that would use one
+//! twice gets a SELECT of its own.
+
+use super::expr::{
+    Item, Scope, column_names, expr, has_window, is_count, lift, order_by, output_cast,
+    tie_breakers, type_of,
+};
+use super::{Tables, Unsupported, ident, unsupported};
+use crate::plan::logical::{Expr, JoinKind, Plan, SortKey};
+use crate::plan::types::Type;
+
+/// One SELECT being built.
+#[derive(Debug, Clone)]
+struct Select {
+    /// What follows FROM: a table, a subquery or a join, with aliases.
+    from: String,
+    /// The output columns, computed over `from`.
+    items: Vec<Item>,
+    filters: Vec<String>,
+    /// The group keys when the SELECT aggregates (none: one group of the
+    /// whole input).
+    group: Option<Vec<String>>,
+    having: Vec<String>,
+    /// ORDER BY items, each `sql ASC|DESC NULLS LAST`.
+    order: Vec<String>,
+    limit: Option<u64>,
+    /// DISTINCT (no columns) or LIMIT 1 BY these.
+    distinct: Option<Vec<String>>,
+    /// Some items are window functions.
+    windows: bool,
+    /// Columns whose values tell the rows apart, if known.
+    unique: Option<Vec<String>>,
+}
+
+impl Select {
+    fn over(from: String, items: Vec<Item>) -> Select {
+        Select {
+            from,
+            items,
+            filters: Vec::new(),
+            group: None,
+            having: Vec::new(),
+            order: Vec::new(),
+            limit: None,
+            distinct: None,
+            windows: false,
+            unique: None,
+        }
+    }
+
+    fn scope(&self, whole: bool) -> Scope<'_> {
+        Scope::new(&self.items, whole, self.unique.as_deref())
+    }
+
+    fn columns(&self) -> Vec<(String, Type)> {
+        self.items.iter().map(|i| (i.name.clone(), i.ty)).collect()
+    }
+
+    fn render(&self) -> String {
+        let items: Vec<String> = self
+            .items
+            .iter()
+            .map(|i| format!("{} AS {}", i.sql, ident(&i.name)))
+            .collect();
+        self.render_with(&items)
+    }
+
+    fn render_with(&self, items: &[String]) -> String {
+        let mut sql = String::from("SELECT ");
+        if self.distinct.as_ref().is_some_and(Vec::is_empty) {
+            sql.push_str("DISTINCT ");
+        }
+        if items.is_empty() {
+            sql.push_str("1 AS `__infraql_no_columns`");
+        } else {
+            sql.push_str(&items.join(", "));
+        }
+        sql.push_str(" FROM ");
+        sql.push_str(&self.from);
+        let conjunction = |conditions: &[String]| {
+            conditions
+                .iter()
+                .map(|c| format!("({c})"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        if !self.filters.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conjunction(&self.filters));
+        }
+        if let Some(keys) = self.group.as_ref().filter(|k| !k.is_empty()) {
+            sql.push_str(" GROUP BY ");
+            sql.push_str(&keys.join(", "));
+        }
+        if !self.having.is_empty() {
+            sql.push_str(" HAVING ");
+            sql.push_str(&conjunction(&self.having));
+        }
+        if !self.order.is_empty() {
+            sql.push_str(" ORDER BY ");
+            sql.push_str(&self.order.join(", "));
+        }
+        if let Some(by) = self.distinct.as_ref().filter(|b| !b.is_empty()) {
+            sql.push_str(" LIMIT 1 BY ");
+            sql.push_str(&by.join(", "));
+        }
+        if let Some(n) = self.limit {
+            sql.push_str(&format!(" LIMIT {n}"));
+        }
+        sql
+    }
+}
+
+pub(super) struct Emitter<'a> {
+    tables: &'a dyn Tables,
+    aliases: usize,
+}
+
+/// The statement for `plan`: its outermost SELECT casts each column to
+/// the language's type.
+pub(super) fn statement(
+    plan: &Plan,
+    tables: &dyn Tables,
+) -> Result<(String, Vec<(String, Type)>), Unsupported> {
+    let mut emitter = Emitter { tables, aliases: 0 };
+    let select = emitter.plan(plan)?;
+    let outputs: Vec<String> = select
+        .items
+        .iter()
+        .map(|i| format!("{} AS {}", output_cast(&i.sql, i.ty), ident(&i.name)))
+        .collect();
+    Ok((select.render_with(&outputs), select.columns()))
+}
+
+impl Emitter<'_> {
+    fn alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("t{}", self.aliases)
+    }
+
+    /// `select` as a subquery of a new SELECT that gives its columns.
+    fn wrap(&mut self, select: Select) -> Select {
+        let alias = self.alias();
+        let items = select
+            .items
+            .iter()
+            .map(|i| Item {
+                count: i.count,
+                ..Item::new(&i.name, format!("{alias}.{}", ident(&i.name)), i.ty)
+            })
+            .collect();
+        Select {
+            unique: select.unique.clone(),
+            ..Select::over(format!("({}) AS {alias}", select.render()), items)
+        }
+    }
+
+    fn plan(&mut self, plan: &Plan) -> Result<Select, Unsupported> {
+        match plan {
+            Plan::Table { name } => self.table(name),
+            Plan::File { path } => Err(unsupported(
+                format!("`from \"{path}\"` reads a local file, which the server cannot"),
+                None,
+            )),
+            Plan::Filter { input, predicate } => {
+                let input = self.plan(input)?;
+                self.filter(input, predicate)
+            }
+            Plan::Select { input, columns } => {
+                let input = self.plan(input)?;
+                self.project(input, columns, false)
+            }
+            Plan::Derive { input, columns } => {
+                let input = self.plan(input)?;
+                self.project(input, columns, true)
+            }
+            Plan::Sort { input, keys, ties } => {
+                let input = self.plan(input)?;
+                self.sort(input, keys, ties)
+            }
+            Plan::Limit { input, count } => {
+                let mut select = self.plan(input)?;
+                select.limit = Some(select.limit.map_or(*count, |n| n.min(*count)));
+                Ok(select)
+            }
+            Plan::Aggregate {
+                input,
+                keys,
+                aggregates,
+                ..
+            } => {
+                let input = self.plan(input)?;
+                self.aggregate(input, keys, aggregates)
+            }
+            Plan::Distinct { input, columns } => {
+                let mut select = self.plan(input)?;
+                if select.limit.is_some()
+                    || select.distinct.is_some()
+                    || select.windows
+                    || !select.order.is_empty()
+                {
+                    select = self.wrap(select);
+                }
+                let scope = select.scope(false);
+                let by: Vec<String> = columns.iter().map(|c| scope.column(c)).collect();
+                select.unique = Some(if columns.is_empty() {
+                    select.items.iter().map(|i| i.name.clone()).collect()
+                } else {
+                    columns.clone()
+                });
+                select.distinct = Some(by);
+                Ok(select)
+            }
+            Plan::Join {
+                left,
+                right,
+                kind,
+                on,
+                renamed,
+            } => self.join(left, right, *kind, on, renamed),
+            Plan::Union { left, right } => self.union(left, right),
+        }
+    }
+
+    /// A table's columns in the language's representation.
+    fn table(&mut self, name: &str) -> Result<Select, Unsupported> {
+        let table = self
+            .tables
+            .remote(name)
+            .ok_or_else(|| unsupported(format!("table `{name}` is not on the server"), None))?;
+        let alias = self.alias();
+        let mut items = Vec::new();
+        for (column, ty, ch_type) in &table.columns {
+            let Some(ty) = ty else {
+                continue;
+            };
+            let id = format!("{alias}.{}", ident(column));
+            let read = match ty {
+                Type::Int if ch_type.contains("UInt64") => format!(
+                    "if({id} > 9223372036854775807, toInt64(throwIf({id} > 9223372036854775807, '{}')), toInt64({id}))",
+                    super::OVERFLOW_MARK
+                ),
+                // Narrower integers and Float64 are read as stored: every
+                // operation on them widens as the language's Int64 would
+                // (checked arithmetic runs in Int128), and results are cast
+                // on the way out.
+                Type::Int => id,
+                Type::Float if ch_type.contains("Float64") => id,
+                Type::Float => format!("toFloat64({id})"),
+                Type::Datetime => format!("toDateTime64({id}, 6, 'UTC')"),
+                Type::Date => format!("toDate32({id})"),
+                _ => id,
+            };
+            items.push(Item::new(column, read, *ty));
+        }
+        Ok(Select::over(
+            format!(
+                "{}.{} AS {alias}",
+                ident(&table.database),
+                ident(&table.table)
+            ),
+            items,
+        ))
+    }
+
+    fn filter(&mut self, input: Select, predicate: &Expr) -> Result<Select, Unsupported> {
+        if has_window(predicate) {
+            // Windows come after WHERE: computed as columns first, then
+            // filtered on over those, and left out of the result.
+            let names: Vec<String> = input.items.iter().map(|i| i.name.clone()).collect();
+            let (lifted, condition) = self.lift_windows(input, &[predicate])?;
+            let mut select = self.wrap(lifted);
+            if let Some(c) = condition.first() {
+                let condition = expr(c, &select.scope(false))?;
+                select.filters.push(condition);
+            }
+            select.items.retain(|i| names.contains(&i.name));
+            return Ok(select);
+        }
+        let mut select = input;
+        let whole = select.group.as_ref().is_some_and(Vec::is_empty);
+        if select.limit.is_some() || select.distinct.is_some() || select.windows || whole {
+            select = self.wrap(select);
+        }
+        let condition = expr(predicate, &select.scope(false))?;
+        if select.group.is_some() {
+            select.having.push(condition);
+        } else {
+            select.filters.push(condition);
+        }
+        Ok(select)
+    }
+
+    /// `select` (only `columns`) or `derive` (the input's columns, those
+    /// named again replaced in place, then the new ones).
+    fn project(
+        &mut self,
+        input: Select,
+        columns: &[(String, Expr)],
+        keep_input: bool,
+    ) -> Result<Select, Unsupported> {
+        let input = if input.distinct.is_some() {
+            self.wrap(input)
+        } else {
+            input
+        };
+        let original: Vec<String> = input.items.iter().map(|i| i.name.clone()).collect();
+        let exprs: Vec<&Expr> = columns.iter().map(|(_, e)| e).collect();
+        let (input, rewritten) = self.lift_windows(input, &exprs)?;
+        let columns: Vec<(String, Expr)> = columns
+            .iter()
+            .map(|(n, _)| n.clone())
+            .zip(rewritten)
+            .collect();
+        let mut select = input;
+        let mut items = project_items(&select, &original, &columns, keep_input)?;
+        if items.is_none() {
+            select = self.wrap(select);
+            items = project_items(&select, &original, &columns, keep_input)?;
+        }
+        let items = items.unwrap_or_default();
+        let kept = |name: &String| {
+            items.iter().any(|i| &i.name == name)
+                && (keep_input && !columns.iter().any(|(n, _)| n == name)
+                    || columns
+                        .iter()
+                        .any(|(n, e)| n == name && *e == Expr::Column(name.clone())))
+        };
+        if let Some(unique) = &select.unique
+            && !unique.iter().all(kept)
+        {
+            select.unique = None;
+        }
+        select.windows = items.iter().any(|i| i.window);
+        select.items = items;
+        Ok(select)
+    }
+
+    /// Computes the window functions of `exprs` once each, as columns of
+    /// `input` (or of a SELECT over it), and returns that SELECT with the
+    /// expressions reading those columns. A checked window is computed
+    /// wide there and narrowed where it is used.
+    fn lift_windows(
+        &mut self,
+        input: Select,
+        exprs: &[&Expr],
+    ) -> Result<(Select, Vec<Expr>), Unsupported> {
+        if !exprs.iter().any(|e| has_window(e)) {
+            return Ok((input, exprs.iter().map(|e| (*e).clone()).collect()));
+        }
+        // Windows run after GROUP BY and HAVING and before LIMIT, over
+        // the rows of this SELECT.
+        let mut select = if input.limit.is_some() || input.distinct.is_some() || input.windows {
+            self.wrap(input)
+        } else {
+            input
+        };
+        let mut lifted: Vec<Item> = Vec::new();
+        let mut rewritten = Vec::with_capacity(exprs.len());
+        {
+            let scope = select.scope(false);
+            for e in exprs {
+                rewritten.push(lift(e, &scope, &mut lifted)?);
+            }
+        }
+        select.items.extend(lifted);
+        select.windows = true;
+        Ok((select, rewritten))
+    }
+
+    fn sort(
+        &mut self,
+        input: Select,
+        keys: &[SortKey],
+        ties: &[SortKey],
+    ) -> Result<Select, Unsupported> {
+        let mut select = if input.limit.is_some() || input.distinct.is_some() {
+            self.wrap(input)
+        } else {
+            input
+        };
+        let mut order = sort_items(&select, keys, ties)?;
+        if order.is_none() {
+            select = self.wrap(select);
+            order = sort_items(&select, keys, ties)?;
+        }
+        let mut order = order.unwrap_or_default();
+        // A sort is stable: rows equal on its keys keep the order of the
+        // sort before it, whose last keys tell every row apart already.
+        if !select.order.is_empty() {
+            order.truncate(keys.len() + ties.len());
+            for previous in std::mem::take(&mut select.order) {
+                order.push(previous);
+            }
+        }
+        let mut seen: Vec<String> = Vec::new();
+        order.retain(|item| {
+            let key = sort_expression(item).to_owned();
+            let new = !seen.contains(&key);
+            seen.push(key);
+            new
+        });
+        select.order = order;
+        Ok(select)
+    }
+
+    fn aggregate(
+        &mut self,
+        input: Select,
+        keys: &[(String, Expr)],
+        aggregates: &[(String, Expr)],
+    ) -> Result<Select, Unsupported> {
+        let mut select = if input.group.is_some()
+            || input.limit.is_some()
+            || input.distinct.is_some()
+            || input.windows
+        {
+            self.wrap(input)
+        } else {
+            input
+        };
+        // The server keeps no order through a group anyway.
+        select.order.clear();
+        let mut items = Vec::new();
+        let mut group = Vec::new();
+        {
+            let scope = select.scope(keys.is_empty());
+            for (name, e) in keys {
+                let sql = expr(e, &scope)?;
+                group.push(sql.clone());
+                items.push(Item::new(name, sql, type_of(e, &scope)));
+            }
+            for (name, e) in aggregates {
+                items.push(Item {
+                    count: is_count(e, &scope),
+                    ..Item::new(name, expr(e, &scope)?, type_of(e, &scope))
+                });
+            }
+        }
+        select.items = items;
+        select.group = Some(group);
+        select.unique = Some(keys.iter().map(|(n, _)| n.clone()).collect());
+        Ok(select)
+    }
+
+    fn join(
+        &mut self,
+        left: &Plan,
+        right: &Plan,
+        kind: JoinKind,
+        on: &[(String, String)],
+        renamed: &[(String, String)],
+    ) -> Result<Select, Unsupported> {
+        let left = self.plan(left)?;
+        let mut right = self.plan(right)?;
+        // The right side with its clashing columns renamed first.
+        for item in &mut right.items {
+            if let Some((_, new)) = renamed.iter().find(|(old, _)| *old == item.name) {
+                item.name = new.clone();
+            }
+        }
+        let (la, ra) = (self.alias(), self.alias());
+        let condition: Vec<String> = on
+            .iter()
+            .map(|(l, r)| format!("{la}.{} = {ra}.{}", ident(l), ident(r)))
+            .collect();
+        let side = |alias: &str, item: &Item| {
+            Item::new(
+                &item.name,
+                format!("{alias}.{}", ident(&item.name)),
+                item.ty,
+            )
+        };
+        let mut items: Vec<Item> = left.items.iter().map(|i| side(&la, i)).collect();
+        if matches!(kind, JoinKind::Inner | JoinKind::Left) {
+            for item in &right.items {
+                // A key of the same name on both sides is one column.
+                if on.iter().any(|(l, r)| l == r && *r == item.name) {
+                    continue;
+                }
+                items.push(side(&ra, item));
+            }
+        }
+        let keyword = match kind {
+            JoinKind::Inner => "INNER JOIN",
+            JoinKind::Left => "LEFT OUTER JOIN",
+            JoinKind::Semi => "LEFT SEMI JOIN",
+            JoinKind::Anti => "LEFT ANTI JOIN",
+        };
+        Ok(Select::over(
+            format!(
+                "({}) AS {la} {keyword} ({}) AS {ra} ON {}",
+                left.render(),
+                right.render(),
+                condition.join(" AND ")
+            ),
+            items,
+        ))
+    }
+
+    /// Rows of both, columns matched by name, a column missing on one
+    /// side null there.
+    fn union(&mut self, left: &Plan, right: &Plan) -> Result<Select, Unsupported> {
+        let mut left = self.plan(left)?;
+        let mut right = self.plan(right)?;
+        let mut columns = left.columns();
+        for (name, ty) in right.columns() {
+            if !columns.iter().any(|(n, _)| *n == name) {
+                columns.push((name, ty));
+            }
+        }
+        for side in [&mut left, &mut right] {
+            side.items = columns
+                .iter()
+                .map(|(name, ty)| {
+                    side.items
+                        .iter()
+                        .find(|i| i.name == *name)
+                        .cloned()
+                        .unwrap_or_else(|| Item::new(name, "NULL".to_owned(), *ty))
+                })
+                .collect();
+        }
+        let alias = self.alias();
+        let items = columns
+            .iter()
+            .map(|(name, ty)| Item::new(name, format!("{alias}.{}", ident(name)), *ty))
+            .collect();
+        Ok(Select::over(
+            format!(
+                "(({}) UNION ALL ({})) AS {alias}",
+                left.render(),
+                right.render()
+            ),
+            items,
+        ))
+    }
+}
+
+/// The output columns of a `select` or `derive` over `select`, or `None`
+/// when they would write out one of its window functions twice (it then
+/// needs a SELECT of its own).
+fn project_items(
+    select: &Select,
+    original: &[String],
+    columns: &[(String, Expr)],
+    keep_input: bool,
+) -> Result<Option<Vec<Item>>, Unsupported> {
+    let scope = select.scope(false);
+    let computed = |name: &str| columns.iter().find(|(n, _)| n == name);
+    let item = |name: &str, e: &Expr| -> Result<Item, Unsupported> {
+        let before = scope.window_reads();
+        let sql = expr(e, &scope)?;
+        Ok(Item {
+            count: is_count(e, &scope),
+            window: scope.window_reads() > before,
+            ..Item::new(name, sql, type_of(e, &scope))
+        })
+    };
+    let mut items = Vec::new();
+    if keep_input {
+        for name in original {
+            match computed(name) {
+                Some((_, e)) => items.push(item(name, e)?),
+                None => items.push(item(name, &Expr::Column(name.clone()))?),
+            }
+        }
+    }
+    for (name, e) in columns {
+        if keep_input && original.contains(name) {
+            continue;
+        }
+        items.push(item(name, e)?);
+    }
+    Ok((!scope.window_read_twice()).then_some(items))
+}
+
+/// ORDER BY items for a sort over `select`, or `None` when a key would
+/// write out a window function (computed once in a SELECT below).
+fn sort_items(
+    select: &Select,
+    keys: &[SortKey],
+    ties: &[SortKey],
+) -> Result<Option<Vec<String>>, Unsupported> {
+    let scope = select.scope(false);
+    let mut order = order_by(keys.iter().chain(ties), &scope)?;
+    // Rows equal on every key are ordered by the columns that tell them
+    // apart, so the order is the same on every run (the local engine keeps
+    // their arrival order, which the server has not). Group keys given as
+    // ties tell the rows of a group apart already.
+    if ties.is_empty() {
+        order.extend(tie_breakers(&scope, &column_names(keys)));
+    }
+    Ok((scope.window_reads() == 0).then_some(order))
+}
+
+/// The expression of an ORDER BY item, without its direction.
+fn sort_expression(item: &str) -> &str {
+    item.rsplit_once(" ASC NULLS LAST")
+        .or_else(|| item.rsplit_once(" DESC NULLS LAST"))
+        .map_or(item, |(e, _)| e)
+}
