@@ -117,135 +117,47 @@ COLUMNS = [
 # COMMON names the causes; DIAGNOSIS says which apply to each question and is
 # shown for every question over SLOW in a run.
 COMMON = """\
-Causes found on the first run (geometric mean 1.31×), and the change to the
-generated SQL that removes each. Since then the emitter reads integer and
-Float64 columns as stored (part of A1), adds no tie-breakers after a group's
-keys and repeats no key (A3), computes each window once as a column of an
-inner SELECT, checked ones narrowed where used (B), and uses the plain
-aggregates inside groups and windows (E); the rest still applies:
+Causes found on the first run (geometric mean 1.31x) were the statement's
+shape: one derived table per pipeline stage over a scan subquery that
+re-typed every column, tie-breakers of every column in each ORDER BY,
+null-on-zero divisions and overflow checks as aliased expressions that the
+analyzer inlined at every use (EXPLAIN PLAN of 13 was 15,000 characters
+against 950), window functions computed ten times, OrNull aggregates
+inside groups, and time conversions written as microsecond arithmetic.
+The emitter now folds the stages into one SELECT where SQL's order of
+clauses allows (WHERE, GROUP BY, HAVING for a filter after a group, the
+SELECT list, ORDER BY ... LIMIT), reads the table's columns as stored,
+breaks ties by the group keys only, divides by `nullIf(y, 0)`, computes a
+window once, sums counts without an overflow check (a sum of counts cannot
+leave Int64), and writes `to_datetime(x)` as `toDateTime64(x, 6, 'UTC')`
+and `bin(t, 1h)` as `toStartOfHour(t)`. What remains:
 
-- **A. Planning cost of the statement's shape.** Every question pays some 1-8 ms more
-  than the hand-written form before a row is read (the *plan ms* column), which is
-  most of the gap on the questions that run in under 20 ms. It comes from (A1) the
-  bottom scan subquery `SELECT toFloat64(timestamp) AS timestamp, ..., toInt64(status)
-  AS status, ... FROM access_logs_v2` that re-types all 14 columns, (A2) one derived
-  table per pipeline stage plus pass-through levels (`SELECT a, b FROM (SELECT a, b
-  ...)`), (A3) tie-breaker keys: every output column appended to each ORDER BY, some
-  twice (`ORDER BY requests DESC, status ASC, status ASC, requests ASC`), which puts
-  whole aggregate/derived expressions (pct_2xx, p50, share) into the sort description,
-  and (A4) the `(expr AS __infraql_sN)` aliases of the null-on-zero divisions and
-  overflow checks: ClickHouse's analyzer inlines an alias at every reference, so nested
-  ones multiply (EXPLAIN PLAN of 13 is 15,000 characters against 950). *Fix:* read the
-  table's columns directly and cast only in the outermost SELECT (and where Int64
-  arithmetic needs it); merge stages into one SELECT (where -> WHERE, group -> GROUP BY,
-  a where after a group -> HAVING, a derive after a group -> the same SELECT list,
-  sort + top -> ORDER BY ... LIMIT in that SELECT); stop adding tie-breakers once the
-  keys include the group keys (after a group they are unique) and never repeat a key;
-  write `x * 100.0 / nullIf(toFloat64(y), 0)` instead of `if((toFloat64(y) AS s) = 0,
-  NULL, x * 100.0 / s)`.
-- **B. Window functions computed ten times.** `share = n * 100.0 / sum(n) over ()`
-  becomes `if((toFloat64(if((((sumOrNull(toInt128(n)) OVER () AS s1) < -2^63 OR s1 >
-  2^63-1) AS s2), toInt64(throwIf(s2, ...)), toInt64(s1))) AS s3) = 0, NULL, n * 100.0 /
-  s3)`; with the aliases inlined, s1 occurs 5 times in s3 and s3 twice, and the Window
-  step computes 10 identical `sumOrNull(toInt128(...)) OVER ()` (the *windows* column;
-  ClickHouse does not merge them). Cheap over 3-7 rows (11, 12), 26 ms over the
-  70,835 per-IP rows of 14. *Fix:* for a sum of counts (bounded by the row count, so it
-  cannot overflow Int64) emit plain `sum(n) OVER ()`; where an overflow check is
-  needed, compute `sum(toInt128(n)) OVER () AS total` once as a column of an inner
-  SELECT and range-check `total` in the outer one, never through an `AS` alias that is
-  referenced more than once.
-- **C. Time arithmetic.** `to_datetime(timestamp)` becomes `fromUnixTimestamp64Micro(
-  if(isFinite(timestamp * 1e6) AND abs(timestamp * 1e6) < 9.2e18, toInt64(timestamp *
-  1e6), NULL), 'UTC')`, a Nullable(DateTime64(6)), and `bin(t, 1h)` becomes
-  `fromUnixTimestamp64Micro(toUnixTimestamp64Micro(t) - positiveModulo(
-  toUnixTimestamp64Micro(t), 3600000000), 'UTC')`. Time filters are already rewritten
-  to the raw `timestamp` (the primary key prunes to the same granules as by hand), but
-  these expressions cost planning and execution: over the 40,960 rows of 03 a
-  one-level statement with them takes 6.0 ms, with `toStartOfHour(toDateTime64(
-  timestamp, 6, 'UTC'))` 2.9 ms. *Fix:* `to_datetime(x)` on a Float64 -> `toDateTime64(x,
-  6, 'UTC')` (if NaN must give null: `if(isFinite(x), toDateTime64(x, 6, 'UTC'), NULL)`,
-  one test); `bin(t, 1h)` -> `toStartOfHour(t)`, generally `toStartOfInterval(t,
-  INTERVAL n unit)` for units that divide a day (the same epoch-aligned bins in UTC);
-  compare the raw `timestamp` with the constant in countIf conditions too, as WHERE
-  already does.
-- **D. Casts in the scan.** `toInt64(status)` makes filters, countIf conditions and
-  GROUP BY keys work on Nullable(Int64) instead of Nullable(UInt16) (grouping by a
-  16-bit key uses a direct-indexed table, by Int64 a hash table; the hand-written 01
-  grouped by `toInt64(status)` takes 6.4 ms instead of 5.4). *Fix:* as in A: keep the
-  stored type through the query; cast at the output and for Int64 arithmetic.
-- **E. OrNull aggregates.** `quantileExactInclusiveOrNull`, `maxOrNull`, `avgOrNull`
-  over a Nullable column inside GROUP BY: a group is never empty and ClickHouse
-  already returns NULL for an all-NULL Nullable group, so the combinator only adds
-  work (09: 38.0 -> 33.4 ms without it). *Fix:* plain `quantileExactInclusive`, `max`,
-  `avg` when there are group keys; OrNull only for an `agg` without `group`. Beyond
-  the hand-written form: several quantiles of one column in one
-  `quantilesExactInclusive(0.5, 0.95, 0.99)(latency)`, indexed `[1]`, `[2]`, `[3]`,
-  sort each group once instead of three times (hand-written 09: 25.5 -> 18.2 ms).
+- **C. The NaN guard of `to_datetime`.** `to_datetime(x)` of a Float64 is
+  `toDateTime64(if(isFinite(x) AND abs(x) < 9.2e12, x, NULL), 6, 'UTC')`: a
+  NaN must give null, as locally, and ClickHouse throws on one. The guard
+  makes the hour a Nullable key (grouped through a nullable hash table) and
+  is written in the SELECT list, GROUP BY and ORDER BY. *Fix:* know from the
+  table's definition that the column is not Nullable and still guard only
+  NaN, or group on the raw seconds and convert in the outer SELECT.
+- **F. Time comparisons inside aggregates.** A `where` on `to_datetime(x)`
+  is compared on the raw seconds (the primary key prunes as by hand), but
+  `countif(t >= ago(24h))` on the derived `t` converts every row first.
+  *Fix:* the same rewrite for comparisons inside aggregates, which needs the
+  derived column's plan expression where the SQL is written.
 
-Numbers marked "ablation" come from separate probe runs (engine time, medians of
-11-21 runs) in which one construct of infraql's statement was replaced by the hand
-form's; on this shared VM such numbers move by up to 20% from one session to the next.
-The client-side times include about 5 ms per request that are the same for both
-(HTTP, the server's per-request SETs, Arrow decoding), so the engine ratios of the
-short questions are larger than the wall-time ratios.
 """
 
 DIAGNOSIS: dict[str, str] = {
-    "01_requests_by_status":
-        "A and D: the engine runs 01 in ~5 ms, so the ~1.5 ms of extra planning (scan "
-        "subquery, 4 levels, ORDER BY `requests DESC, status, status, requests`) and the "
-        "GROUP BY on `toInt64(status)` instead of the UInt16 column are the whole gap.",
     "03_hourly_volume_one_day":
-        "C, then A: both read the same 40,960 rows (primary key on the raw timestamp); the "
-        "guarded Float->DateTime64 conversion and the modulo binning cost ~3 ms of the gap "
-        "and 6 SELECT levels with the scan subquery 2-3 ms of planning.",
-    "05_status_classes_per_host":
-        "A and D. Ablation: infraql 19.4 ms (plan 7.9); without the scan subquery 14.6; with "
-        "`countIf(...) * 100.0 / count()` instead of the `if((toFloat64(toInt64(count())) "
-        "AS __infraql_sN) = 0, NULL, ...)` form 13.0 (plan 6.7); without the 6 tie-breaker "
-        "keys plan 6.3; all three 12.6 (plan 4.0), hand 10.0 (plan 2.6). The four countIf "
-        "conditions compare `toInt64(status)` with `toInt64(200)` etc. on 1M rows (D).",
-    "06_top_404_uris":
-        "A: same plan shape and the same aggregates; the difference is planning and the "
-        "`toInt64(status) = toInt64(404)` filter on 1M rows (D).",
+        "C: one SELECT like the hand form, both read the same 40,960 rows; the hour is "
+        "`toStartOfHour` of the NaN-guarded conversion, a Nullable key, against the "
+        "hand form's `toStartOfHour(toDateTime(timestamp))`.",
     "07_rate_limited_per_hour":
-        "C, then A and D: as 03, but `t` is not a column here, so the guarded "
-        "conversion is written out twice inside the bin expression; the 429 filter runs on "
-        "`toInt64(status)` (ablation: 17.1 ms, 16.3 without that cast; hand 9.2).",
-    "08_rate_limited_user_agents":
-        "A and D: identical aggregates (`count(), countIf(status = 429)`) apart from the "
-        "`toInt64(status)` cast; the rest is planning. Close to the noise: "
-        "an ablation run had infraql faster (30.6 vs 33.1 ms).",
-    "09_latency_percentiles_per_host":
-        "E and A: `quantileExactInclusiveOrNull` x3 and `maxOrNull` on `toFloat64(latency)` "
-        "(ablation: 38.0 -> 33.4 ms with plain functions), and planning; the tie-breaker ORDER "
-        "BY repeats all four aggregates (harmless at run time: host is unique).",
-    "11_method_share":
-        "B and A: 10 copies of the window over 7 rows cost nothing at run time but the "
-        "expanded expression costs planning (ablation: 5.0 ms, 3.8 without the overflow "
-        "check, hand 1.7); the query itself runs in ~5 ms.",
-    "12_api_key_share":
-        "B and A over a 60 ms aggregation: 10 window copies over 3 rows and 3× the planning.",
-    "13_ip_request_buckets":
-        "A4 and B: the overflow-checked `requests = sum(n)` (Int128 sum + throwIf) is "
-        "inlined into the overflow-checked window total, which is inlined twice into "
-        "share_pct: EXPLAIN PLAN is 15,000 characters against 950 and planning takes ~3× "
-        "as long (ablation: 12.7 vs 4.7 ms, 9.6 without the checks); the 10 window copies run over only 6 rows.",
-    "14_top10_ip_share":
-        "B: the 10 copies of `sumOrNull(toInt128(n)) OVER ()` run over all 70,835 per-IP "
-        "rows. Ablation: 64.9 ms -> 38.8 without the overflow checks (hand 36.7), planning "
-        "9.8 -> 6.8 ms (hand 4.3). The ORDER BY `n DESC, real_ip, real_ip, n, share` with "
-        "LIMIT 10 is pushed into the sort (a top-10 sort, as by hand) and costs little.",
+        "C: as 03, over the 1,000,000 rows the 429 filter reads.",
     "15_last_24h_vs_previous":
-        "A and C: planning ~3× the hand form's. Ablation (plan 7.1 ms, hand 2.4): plain `(toInt64(last) - previous) * "
-        "100.0 / nullIf(previous, 0)` instead of the Int128-checked, aliased form -> plan "
-        "5.9; `t` as `toDateTime64(timestamp, 6, 'UTC')` -> 6.0; both plus no scan "
-        "subquery -> 4.6 (run 9.0 -> 6.4 ms; hand 4.2). The countIf conditions compare the "
-        "converted `t` with a DateTime64 literal on the 74,304 rows; `countIf(timestamp >= "
-        "1763856000.)` would skip the conversion (C).",
-    "17_p95_last_24h":
-        "A and E on a 4 ms query: twice the planning; ablation: without the scan subquery "
-        "and OrNull 5.3 -> 4.7 ms (hand 3.5). Same 33,344 rows read.",
+        "F and C: the WHERE is on the raw seconds as by hand, but both countIf conditions "
+        "convert each of the 74,304 rows with the guarded conversion before comparing, and "
+        "change_pct writes both counts out again.",
 }
 
 
