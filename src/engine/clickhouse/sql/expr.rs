@@ -287,11 +287,14 @@ pub(super) fn lift(e: &Expr, scope: &Scope, lifted: &mut Vec<Item>) -> Result<Ex
                     partition,
                     order,
                 } => {
-                    let wide = match args.first() {
-                        Some(x) => Some(format!("toInt128({})", expr(x, scope)?)),
-                        None => None,
-                    };
-                    let sql = window_with(*function, args, partition, order, scope, wide)?;
+                    let sql = window_with(
+                        *function,
+                        args,
+                        partition,
+                        order,
+                        scope,
+                        widened_first(args, scope)?,
+                    )?;
                     Box::new(Expr::Column(name(sql, Type::Int, false, lifted)))
                 }
                 other => boxed(other, lifted)?,
@@ -817,6 +820,16 @@ fn aggregate_call(
     })
 }
 
+/// `e` as Int128, where checked arithmetic is computed.
+fn widened(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
+    Ok(format!("toInt128({})", expr(e, scope)?))
+}
+
+/// The first argument as Int128, if there is one (checked sums).
+fn widened_first(args: &[Expr], scope: &Scope) -> Result<Option<String>, Unsupported> {
+    args.first().map(|x| widened(x, scope)).transpose()
+}
+
 /// Checked integer arithmetic: computed in Int128 and narrowed, failing
 /// with [`OVERFLOW_MARK`] outside Int64.
 fn checked(inner: &Expr, scope: &Scope) -> Result<String, Unsupported> {
@@ -824,9 +837,7 @@ fn checked(inner: &Expr, scope: &Scope) -> Result<String, Unsupported> {
         return expr(inner, scope);
     }
     let columns = scope;
-    let wide = |e: &Expr| -> Result<String, Unsupported> {
-        Ok(format!("toInt128({})", expr(e, columns)?))
-    };
+    let wide = |e: &Expr| widened(e, columns);
     let computed = match inner {
         Expr::Binary(op, l, r) => binary(*op, &wide(l)?, &wide(r)?),
         Expr::Unary(UnaryOp::Neg, x) => format!("(-{})", wide(x)?),
@@ -835,24 +846,21 @@ fn checked(inner: &Expr, scope: &Scope) -> Result<String, Unsupported> {
             None => "NULL".to_owned(),
         },
         Expr::Aggregate(aggregate, args) => {
-            let x = match args.first() {
-                Some(x) => Some(wide(x)?),
-                None => None,
-            };
-            aggregate_call(*aggregate, args, columns, x)?
+            aggregate_call(*aggregate, args, columns, widened_first(args, columns)?)?
         }
         Expr::Window {
             function,
             args,
             partition,
             order,
-        } => {
-            let x = match args.first() {
-                Some(x) => Some(wide(x)?),
-                None => None,
-            };
-            window_with(*function, args, partition, order, columns, x)?
-        }
+        } => window_with(
+            *function,
+            args,
+            partition,
+            order,
+            columns,
+            widened_first(args, columns)?,
+        )?,
         // A wide value computed before (a lifted window): only narrowed.
         Expr::Column(_) => expr(inner, columns)?,
         other => return expr(other, columns),
