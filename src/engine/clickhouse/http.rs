@@ -7,12 +7,14 @@
 //! password travels in a header, never in the URL, and no message or
 //! `Display` of a connection contains it.
 
-use std::io::{Cursor, Read};
+use std::io::Read;
 use std::time::Duration;
 
-use polars::prelude::{DataFrame, IpcStreamReader, SerReader};
+use polars::prelude::DataFrame;
 use reqwest::Url;
 use reqwest::blocking::{Client, Response};
+
+use super::arrow_stream::{Batches, StreamError};
 
 /// Settings every statement carries, before the user's own.
 /// Settings the statements' meaning depends on, which `.set` cannot change.
@@ -163,27 +165,44 @@ impl Connection {
     }
 
     /// Runs `sql` and reads its result, an Arrow stream, as a frame.
-    /// An error after the result started streaming comes as text at its
-    /// end, and is reported, never a cut result. (The body is held whole
-    /// while it is decoded: Polars' Arrow reader wants to seek.)
+    /// An error after the result started streaming comes at its end and is
+    /// reported, never a cut result.
     pub fn query_frame(&self, sql: &str, query_id: &str) -> Result<DataFrame, HttpError> {
-        let statement = format!("{sql}\nFORMAT ArrowStream");
-        let mut response = self.send(&statement, query_id)?;
-        let mut body = Vec::new();
-        response
-            .read_to_end(&mut body)
-            .map_err(|e| self.protocol(&format!("the connection broke ({e})")))?;
-        if body.is_empty() {
-            return Err(self.protocol("the result was empty"));
+        let mut batches = self.query_batches(sql, query_id)?;
+        let mut whole: Option<DataFrame> = None;
+        while let Some(batch) = batches.next_batch() {
+            let batch = batch.map_err(|e| self.stream_error(e))?;
+            match &mut whole {
+                Some(frame) => {
+                    frame
+                        .vstack_mut_owned(batch)
+                        .map_err(|e| self.protocol(&format!("the batches do not agree ({e})")))?;
+                }
+                None => whole = Some(batch),
+            }
         }
-        // An exception written into the stream breaks it; only then is its
-        // text looked for (data may hold such text too).
-        IpcStreamReader::new(Cursor::new(&body))
-            .finish()
-            .map_err(|e| match exception_in(&body) {
-                Some((code, message)) => self.server_error(code, message),
-                None => self.protocol(&format!("the Arrow stream is damaged ({e})")),
-            })
+        match whole {
+            Some(mut frame) => Ok(std::mem::take(frame.rechunk_mut_par())),
+            None => batches
+                .empty()
+                .unwrap_or_else(|| Err(StreamError::Damaged("the result was empty".to_owned())))
+                .map_err(|e| self.stream_error(e)),
+        }
+    }
+
+    /// Runs `sql` and gives its result's record batches as they arrive.
+    pub fn query_batches(&self, sql: &str, query_id: &str) -> Result<Batches<Response>, HttpError> {
+        let statement = format!("{sql}\nFORMAT ArrowStream");
+        Ok(Batches::new(self.send(&statement, query_id)?))
+    }
+
+    /// A stream's failure as this server's error.
+    pub fn stream_error(&self, error: StreamError) -> HttpError {
+        match error {
+            StreamError::Exception { code, message } => self.server_error(code, message),
+            StreamError::Io(detail) => self.protocol(&format!("the connection broke ({detail})")),
+            StreamError::Damaged(detail) => self.protocol(&detail),
+        }
     }
 
     /// Runs `sql` and returns its result as tab-separated text.
@@ -324,7 +343,7 @@ const AUTHENTICATION_FAILED: u32 = 516;
 
 /// The last `Code: N. DB::Exception: …` in `body`: its code and message
 /// (without the trailing version note).
-fn exception_in(body: &[u8]) -> Option<(u32, String)> {
+pub(super) fn exception_in(body: &[u8]) -> Option<(u32, String)> {
     // Look only at the tail: an exception after streamed data is appended.
     let tail = &body[body.len().saturating_sub(TAIL)..];
     let text = String::from_utf8_lossy(tail);

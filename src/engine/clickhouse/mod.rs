@@ -7,6 +7,7 @@
 //! again when the server says a column is unknown); `types` maps their
 //! ClickHouse types to the language's.
 
+pub mod arrow_stream;
 pub mod http;
 pub mod sql;
 pub mod types;
@@ -283,45 +284,84 @@ impl ClickHouse {
         schema: Option<&Schema>,
         cancel: &Cancel,
     ) -> Result<DataFrame, RunError> {
+        let mut whole: Option<DataFrame> = None;
+        self.stream(plan, schema, cancel, |batch| {
+            match &mut whole {
+                Some(frame) => {
+                    frame.vstack_mut_owned(batch).map_err(|e| {
+                        RunError::Failed(format!("the server's batches differ: {e}"))
+                    })?;
+                }
+                None => whole = Some(batch),
+            }
+            Ok(())
+        })?;
+        let mut frame = whole
+            .ok_or_else(|| RunError::Failed("the server's result had no columns".to_owned()))?;
+        frame.rechunk_mut_par();
+        Ok(frame)
+    }
+
+    /// Runs `plan` on the server like [`ClickHouse::collect`], handing each
+    /// batch of its result to `on_batch` as it arrives (at least one: a
+    /// result of no rows gives an empty frame with its columns), so that
+    /// the whole result is never held. At most two batches wait while
+    /// `on_batch` works. An error from `on_batch` stops the query on the
+    /// server.
+    pub fn stream(
+        &self,
+        plan: &Plan,
+        schema: Option<&Schema>,
+        cancel: &Cancel,
+        mut on_batch: impl FnMut(DataFrame) -> Result<(), RunError>,
+    ) -> Result<(), RunError> {
         let (statement, columns) =
             sql::statement(plan, self).map_err(|e| RunError::Failed(e.to_string()))?;
+        let own = Schema::new(columns);
+        let schema = schema.unwrap_or(&own);
         let id = query_id();
-        let (sender, receiver) = mpsc::channel();
+        let (sender, receiver) = mpsc::sync_channel(2);
         let connection = self.connection.clone();
         let (thread_id, thread_statement) = (id.clone(), statement);
         std::thread::Builder::new()
             .name("infraql-clickhouse".to_owned())
-            .spawn(move || {
-                let _ = sender.send(connection.query_frame(&thread_statement, &thread_id));
-            })
+            .spawn(move || deliver(&connection, &thread_statement, &thread_id, &sender))
             .map_err(|e| RunError::Failed(format!("cannot start a query thread: {e}")))?;
         started(&id);
+        let stop = |error: RunError| {
+            self.connection.kill(&id);
+            ended(&id);
+            error
+        };
         let mut asked = std::time::Instant::now();
-        let answer = loop {
+        loop {
             if asked.elapsed() >= PROGRESS_POLL {
                 asked = std::time::Instant::now();
                 self.ask_progress(&id);
             }
             match receiver.recv_timeout(CANCEL_POLL) {
-                Ok(answer) => break answer,
-                Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => {
-                    self.connection.kill(&id);
+                Ok(Delivery::Batch(batch)) => {
+                    let batch = conform(batch, schema).map_err(|e| stop(RunError::Failed(e)))?;
+                    on_batch(batch).map_err(stop)?;
+                }
+                Ok(Delivery::Failed(error)) => {
                     ended(&id);
-                    return Err(RunError::Cancelled);
+                    return Err(self.explain(error, plan));
+                }
+                Ok(Delivery::End) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => {
+                    return Err(stop(RunError::Cancelled));
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => continue,
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    ended(&id);
-                    return Err(RunError::Failed(
+                    return Err(stop(RunError::Failed(
                         "the query thread ended without an answer".to_owned(),
-                    ));
+                    )));
                 }
             }
-        };
+        }
         ended(&id);
-        let frame = answer.map_err(|e| self.explain(e, plan))?;
-        let own = Schema::new(columns);
-        conform(frame, schema.unwrap_or(&own)).map_err(RunError::Failed)
+        Ok(())
     }
 
     /// Asks the server, on a thread of its own, how far the query `id`
@@ -413,6 +453,55 @@ fn conform(frame: DataFrame, schema: &Schema) -> Result<DataFrame, String> {
     }
     let height = frame.height();
     DataFrame::new(height, columns).map_err(|e| e.to_string())
+}
+
+/// What the query thread hands over.
+enum Delivery {
+    Batch(DataFrame),
+    Failed(HttpError),
+    End,
+}
+
+/// Runs `statement` and sends its batches, then the end or the error; stops
+/// when nobody listens any more (the run was cancelled or failed).
+fn deliver(
+    connection: &Connection,
+    statement: &str,
+    id: &str,
+    sender: &mpsc::SyncSender<Delivery>,
+) {
+    let mut batches = match connection.query_batches(statement, id) {
+        Ok(batches) => batches,
+        Err(error) => {
+            let _ = sender.send(Delivery::Failed(error));
+            return;
+        }
+    };
+    let mut sent = false;
+    while let Some(batch) = batches.next_batch() {
+        let delivery = match batch {
+            Ok(batch) => Delivery::Batch(batch),
+            Err(error) => Delivery::Failed(connection.stream_error(error)),
+        };
+        let failed = matches!(delivery, Delivery::Failed(_));
+        if sender.send(delivery).is_err() || failed {
+            return;
+        }
+        sent = true;
+    }
+    if !sent {
+        let empty = match batches.empty() {
+            Some(Ok(frame)) => Delivery::Batch(frame),
+            Some(Err(error)) => Delivery::Failed(connection.stream_error(error)),
+            None => Delivery::Failed(connection.stream_error(arrow_stream::StreamError::Damaged(
+                "the result was empty".to_owned(),
+            ))),
+        };
+        if sender.send(empty).is_err() {
+            return;
+        }
+    }
+    let _ = sender.send(Delivery::End);
 }
 
 /// A fresh query id: the process, a counter and the time, so that Ctrl-C
