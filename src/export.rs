@@ -74,6 +74,38 @@ pub fn write_file_cancellable(
     write_with(frame, path, format, cancel, || {})
 }
 
+/// Writes a result that arrives in batches to `path` in `format`, all or
+/// nothing, without holding it whole: `produce` is handed a sink to give
+/// each batch to, in order (the first may have no rows; at least one is
+/// needed to know the columns). An error from `produce`, or from the sink
+/// (which `produce` should pass on), leaves the target as it was. Gives
+/// the number of rows written.
+pub fn write_batches<E: From<ExportError>>(
+    path: &Path,
+    format: Format,
+    cancel: &Cancel,
+    produce: impl FnOnce(&mut dyn FnMut(DataFrame) -> Result<(), ExportError>) -> Result<(), E>,
+) -> Result<usize, E> {
+    write_through(
+        path,
+        cancel,
+        || {},
+        |out| {
+            let mut writer = render::batched::BatchWriter::new(format, out);
+            produce(&mut |batch| {
+                writer
+                    .write(batch)
+                    .map_err(|e| render_failure(e, path, cancel))
+            })?;
+            let rows = writer.rows();
+            writer
+                .finish()
+                .map_err(|e| render_failure(e, path, cancel))?;
+            Ok(rows)
+        },
+    )
+}
+
 /// [`write_file_cancellable`], calling `before_rename` once the data is
 /// written and synced (tests cancel there).
 fn write_with(
@@ -83,8 +115,40 @@ fn write_with(
     cancel: &Cancel,
     before_rename: impl FnOnce(),
 ) -> Result<(), ExportError> {
+    write_through(path, cancel, before_rename, |out| {
+        render::write(frame, format, &render::View::rows(usize::MAX), out)
+            .map_err(|e| render_failure(e, path, cancel))
+    })
+}
+
+/// A failure to render to the export's file, in the export's terms.
+fn render_failure(error: render::RenderError, path: &Path, cancel: &Cancel) -> ExportError {
     if cancel.is_cancelled() {
-        return Err(ExportError::Cancelled);
+        return ExportError::Cancelled;
+    }
+    match error {
+        render::RenderError::Io(source) => ExportError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        render::RenderError::Format(message) => ExportError::Format {
+            path: path.to_path_buf(),
+            message,
+        },
+    }
+}
+
+/// The all-or-nothing write: `body` writes the data to a temporary file
+/// beside the target, which replaces the target once it is complete and
+/// synced (after `before_rename`, and unless cancelled by then).
+fn write_through<T, E: From<ExportError>>(
+    path: &Path,
+    cancel: &Cancel,
+    before_rename: impl FnOnce(),
+    body: impl FnOnce(&mut dyn Write) -> Result<T, E>,
+) -> Result<T, E> {
+    if cancel.is_cancelled() {
+        return Err(ExportError::Cancelled.into());
     }
     let io_error = |source: io::Error| ExportError::Io {
         path: path.to_path_buf(),
@@ -99,7 +163,8 @@ fn write_with(
         return Err(ExportError::NoDirectory {
             path: path.to_path_buf(),
             dir,
-        });
+        }
+        .into());
     }
     let old_permissions = match std::fs::metadata(&target) {
         Ok(metadata) if metadata.is_file() => Some(metadata.permissions()),
@@ -111,10 +176,11 @@ fn write_with(
                 } else {
                     "a special file"
                 },
-            });
+            }
+            .into());
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(io_error(e)),
+        Err(e) => return Err(io_error(e).into()),
     };
     remove_stale_temporaries(&dir);
 
@@ -135,37 +201,23 @@ fn write_with(
             .map_err(io_error)?;
     }
     // From here on, returning drops `temp`, which removes the file.
-    {
+    let value = {
         let mut out = Checked {
             inner: BufWriter::new(temp.as_file()),
             cancel,
         };
-        let stopped = |error: render::RenderError| {
-            if cancel.is_cancelled() {
-                return ExportError::Cancelled;
-            }
-            match error {
-                render::RenderError::Io(source) => ExportError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                },
-                render::RenderError::Format(message) => ExportError::Format {
-                    path: path.to_path_buf(),
-                    message,
-                },
-            }
-        };
-        render::write(frame, format, &render::View::rows(usize::MAX), &mut out).map_err(stopped)?;
+        let value = body(&mut out)?;
         out.flush()
-            .map_err(|e| stopped(render::RenderError::Io(e)))?;
-    }
+            .map_err(|e| render_failure(render::RenderError::Io(e), path, cancel))?;
+        value
+    };
     temp.as_file().sync_all().map_err(io_error)?;
     before_rename();
     if cancel.is_cancelled() {
-        return Err(ExportError::Cancelled);
+        return Err(ExportError::Cancelled.into());
     }
     temp.persist(&target).map_err(|e| io_error(e.error))?;
-    Ok(())
+    Ok(value)
 }
 
 /// The file a symbolic link at `path` points to (the link is kept and its
@@ -393,6 +445,57 @@ mod tests {
         cancel.cancel();
         assert!(out.write_all(b"more").is_err());
         assert_eq!(sink.len(), 3 * CHUNK);
+    }
+
+    #[test]
+    fn batches_are_written_as_they_come_and_a_failed_source_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let rows = write_batches::<ExportError>(&path, Format::Csv, &Cancel::new(), |sink| {
+            for _ in 0..3 {
+                sink(frame())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows, 9);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "n\n1\n2\n3\n1\n2\n3\n1\n2\n3\n"
+        );
+
+        #[derive(Debug)]
+        enum Source {
+            Broke,
+            Export(ExportError),
+        }
+        impl From<ExportError> for Source {
+            fn from(e: ExportError) -> Source {
+                Source::Export(e)
+            }
+        }
+        let error = write_batches(&path, Format::Csv, &Cancel::new(), |sink| {
+            sink(frame())?;
+            Err(Source::Broke)
+        })
+        .unwrap_err();
+        assert!(matches!(error, Source::Broke), "{error:?}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "n\n1\n2\n3\n1\n2\n3\n1\n2\n3\n",
+            "the old file stays"
+        );
+        assert_eq!(names(dir.path()), ["out.csv"], "no temporary file");
+
+        let cancel = Cancel::new();
+        let error = write_batches::<ExportError>(&path, Format::Ndjson, &cancel, |sink| {
+            sink(frame())?;
+            cancel.cancel();
+            sink(frame())
+        })
+        .unwrap_err();
+        assert!(matches!(error, ExportError::Cancelled), "{error}");
+        assert_eq!(names(dir.path()), ["out.csv"], "no temporary file");
     }
 
     #[test]

@@ -214,6 +214,63 @@ impl Session {
             let Step::Run { query, span } = step else {
                 continue;
             };
+            let run_failure = |e: RunError| {
+                let cause = match e {
+                    RunError::Cancelled => Cause::Cancelled,
+                    RunError::OverBudget(_)
+                    | RunError::Failed(_)
+                    | RunError::Overflow { .. }
+                    | RunError::Stale(_) => Cause::Error,
+                };
+                let diagnostic = match &e {
+                    // The one expression that could overflow is the place.
+                    RunError::Overflow { at: Some(at), .. } => {
+                        Diagnostic::at(format!("query failed: {e}"), *at)
+                            .with_label("overflows here")
+                    }
+                    _ => runtime_error(e.to_string(), span),
+                };
+                stopped(vec![diagnostic], cause)
+            };
+            let export_failure = |e: crate::export::ExportError| {
+                let cause = match e {
+                    crate::export::ExportError::Cancelled => Cause::Cancelled,
+                    _ => Cause::Error,
+                };
+                let diagnostic =
+                    Diagnostic::at(e.to_string(), span).with_label("while exporting this");
+                stopped(vec![diagnostic], cause)
+            };
+            if let Sink::Export(path) = &query.sink
+                && self.engine.all_remote(&query.plan)
+            {
+                // The server's answer goes to the file as it arrives.
+                let format =
+                    Format::from_path(path).map_err(|m| fail(vec![Diagnostic::at(m, span)]))?;
+                let written =
+                    crate::export::write_batches(Path::new(path), format, &self.cancel, |sink| {
+                        self.engine
+                            .stream(&query.plan, &query.schema, &self.cancel, |batch| {
+                                sink(batch).map_err(StreamedExport::Export)
+                            })
+                    });
+                let rows = match written {
+                    Ok(rows) => rows,
+                    Err(StreamedExport::Export(e)) => return Err(export_failure(e)),
+                    Err(StreamedExport::Run(e)) => {
+                        if let RunError::Stale(_) = &e {
+                            let _ = self.engine.refresh_remote();
+                        }
+                        return Err(run_failure(e));
+                    }
+                };
+                let outcome = Outcome::Exported {
+                    path: path.clone(),
+                    rows,
+                };
+                on_outcome(outcome).map_err(|refusal| refused(refusal, &stopped))?;
+                continue;
+            }
             let preview = match (&query.sink, self.preview) {
                 (Sink::Show, Some(rows)) if self.engine.all_remote(&query.plan) => Some(rows),
                 _ => None,
@@ -233,24 +290,7 @@ impl Session {
                 // next query resolves against what is there now.
                 let _ = self.engine.refresh_remote();
             }
-            let (mut frame, total) = collected.map_err(|e| {
-                let cause = match e {
-                    RunError::Cancelled => Cause::Cancelled,
-                    RunError::OverBudget(_)
-                    | RunError::Failed(_)
-                    | RunError::Overflow { .. }
-                    | RunError::Stale(_) => Cause::Error,
-                };
-                let diagnostic = match &e {
-                    // The one expression that could overflow is the place.
-                    RunError::Overflow { at: Some(at), .. } => {
-                        Diagnostic::at(format!("query failed: {e}"), *at)
-                            .with_label("overflows here")
-                    }
-                    _ => runtime_error(e.to_string(), span),
-                };
-                stopped(vec![diagnostic], cause)
-            })?;
+            let (mut frame, total) = collected.map_err(run_failure)?;
             let outcome = match &query.sink {
                 Sink::Export(path) => {
                     let format =
@@ -261,15 +301,7 @@ impl Session {
                         format,
                         &self.cancel,
                     )
-                    .map_err(|e| {
-                        let cause = match e {
-                            crate::export::ExportError::Cancelled => Cause::Cancelled,
-                            _ => Cause::Error,
-                        };
-                        let diagnostic =
-                            Diagnostic::at(e.to_string(), span).with_label("while exporting this");
-                        stopped(vec![diagnostic], cause)
-                    })?;
+                    .map_err(export_failure)?;
                     Outcome::Exported {
                         path: path.clone(),
                         rows: frame.height(),
@@ -281,14 +313,7 @@ impl Session {
                 },
                 Sink::Chart => Outcome::Chart(frame),
             };
-            on_outcome(outcome).map_err(|refusal| {
-                let cause = match refusal {
-                    Refusal::Cancelled => Cause::Cancelled,
-                    Refusal::OutputClosed => Cause::OutputClosed,
-                    Refusal::Failed(_) => Cause::Error,
-                };
-                stopped(vec![Diagnostic::new(refusal.to_string())], cause)
-            })?;
+            on_outcome(outcome).map_err(|refusal| refused(refusal, &stopped))?;
         }
         Ok(())
     }
@@ -459,6 +484,34 @@ fn resolve_text(
 ) -> Result<Vec<Step>, Vec<Diagnostic>> {
     let script = syntax::parse(text).map_err(|d| vec![d])?;
     resolve::resolve(&script, text, engine, bindings, now)
+}
+
+/// What stopped an export streamed from the server.
+enum StreamedExport {
+    Run(RunError),
+    Export(crate::export::ExportError),
+}
+
+impl From<RunError> for StreamedExport {
+    fn from(e: RunError) -> StreamedExport {
+        StreamedExport::Run(e)
+    }
+}
+
+impl From<crate::export::ExportError> for StreamedExport {
+    fn from(e: crate::export::ExportError) -> StreamedExport {
+        StreamedExport::Export(e)
+    }
+}
+
+/// The caller's refusal of a result as the run's failure.
+fn refused(refusal: Refusal, stopped: &impl Fn(Vec<Diagnostic>, Cause) -> Failure) -> Failure {
+    let cause = match refusal {
+        Refusal::Cancelled => Cause::Cancelled,
+        Refusal::OutputClosed => Cause::OutputClosed,
+        Refusal::Failed(_) => Cause::Error,
+    };
+    stopped(vec![Diagnostic::new(refusal.to_string())], cause)
 }
 
 fn runtime_error(message: String, span: Span) -> Diagnostic {

@@ -122,6 +122,27 @@ impl Backends {
         }
     }
 
+    /// Runs a server-only `plan` (see [`Backends::all_remote`]), handing
+    /// its result to `on_batch` batch by batch as the server sends it, so
+    /// that the whole result is never held here.
+    pub fn stream<E: From<RunError>>(
+        &self,
+        plan: &Plan,
+        schema: &Schema,
+        cancel: &Cancel,
+        on_batch: impl FnMut(DataFrame) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match &self.remote {
+            Some(remote) if self.all_remote(plan) => {
+                remote.stream(plan, Some(schema), cancel, on_batch)
+            }
+            _ => Err(RunError::Failed(
+                "only a query that reads nothing but server tables can be streamed".to_owned(),
+            )
+            .into()),
+        }
+    }
+
     /// The first `rows` rows of a server-only `plan` and how many rows it
     /// has in all: the rows plus one are fetched, and only when there are
     /// more is the server asked for the count.

@@ -10,6 +10,7 @@
 //! they go to one. Written to a file or a pipe, machine formats keep their
 //! bytes exactly.
 
+pub mod batched;
 pub mod cells;
 pub mod chart;
 pub mod table;

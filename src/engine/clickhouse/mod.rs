@@ -285,7 +285,7 @@ impl ClickHouse {
         cancel: &Cancel,
     ) -> Result<DataFrame, RunError> {
         let mut whole: Option<DataFrame> = None;
-        self.stream(plan, schema, cancel, |batch| {
+        self.stream(plan, schema, cancel, |batch| -> Result<(), RunError> {
             match &mut whole {
                 Some(frame) => {
                     frame.vstack_mut_owned(batch).map_err(|e| {
@@ -308,13 +308,13 @@ impl ClickHouse {
     /// the whole result is never held. At most two batches wait while
     /// `on_batch` works. An error from `on_batch` stops the query on the
     /// server.
-    pub fn stream(
+    pub fn stream<E: From<RunError>>(
         &self,
         plan: &Plan,
         schema: Option<&Schema>,
         cancel: &Cancel,
-        mut on_batch: impl FnMut(DataFrame) -> Result<(), RunError>,
-    ) -> Result<(), RunError> {
+        mut on_batch: impl FnMut(DataFrame) -> Result<(), E>,
+    ) -> Result<(), E> {
         let (statement, columns) =
             sql::statement(plan, self).map_err(|e| RunError::Failed(e.to_string()))?;
         let own = Schema::new(columns);
@@ -328,10 +328,9 @@ impl ClickHouse {
             .spawn(move || deliver(&connection, &thread_statement, &thread_id, &sender))
             .map_err(|e| RunError::Failed(format!("cannot start a query thread: {e}")))?;
         started(&id);
-        let stop = |error: RunError| {
+        let stop = || {
             self.connection.kill(&id);
             ended(&id);
-            error
         };
         let mut asked = std::time::Instant::now();
         loop {
@@ -341,22 +340,34 @@ impl ClickHouse {
             }
             match receiver.recv_timeout(CANCEL_POLL) {
                 Ok(Delivery::Batch(batch)) => {
-                    let batch = conform(batch, schema).map_err(|e| stop(RunError::Failed(e)))?;
-                    on_batch(batch).map_err(stop)?;
+                    let batch = match conform(batch, schema) {
+                        Ok(batch) => batch,
+                        Err(e) => {
+                            stop();
+                            return Err(RunError::Failed(e).into());
+                        }
+                    };
+                    if let Err(e) = on_batch(batch) {
+                        stop();
+                        return Err(e);
+                    }
                 }
                 Ok(Delivery::Failed(error)) => {
                     ended(&id);
-                    return Err(self.explain(error, plan));
+                    return Err(self.explain(error, plan).into());
                 }
                 Ok(Delivery::End) => break,
                 Err(mpsc::RecvTimeoutError::Timeout) if cancel.is_cancelled() => {
-                    return Err(stop(RunError::Cancelled));
+                    stop();
+                    return Err(RunError::Cancelled.into());
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => continue,
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(stop(RunError::Failed(
+                    stop();
+                    return Err(RunError::Failed(
                         "the query thread ended without an answer".to_owned(),
-                    )));
+                    )
+                    .into());
                 }
             }
         }
