@@ -11,6 +11,7 @@ mod golden;
 mod import;
 mod repl;
 mod scan;
+mod scripted_server;
 mod syntax;
 mod terminal;
 mod trust;

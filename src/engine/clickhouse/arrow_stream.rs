@@ -188,9 +188,37 @@ impl<R: Read> Batches<R> {
         match super::http::exception_in(&text) {
             Some((code, message)) => StreamError::Exception { code, message },
             None if text.is_empty() => StreamError::Damaged("the stream ended early".to_owned()),
-            None => StreamError::Damaged("the Arrow stream is damaged".to_owned()),
+            None => match std::str::from_utf8(&text) {
+                // A proxy's page, say, where the server's answer should be.
+                Ok(page) if !text.starts_with(&CONTINUATION) => StreamError::Damaged(format!(
+                    "the answer is not an Arrow stream; it begins `{}`",
+                    opening(page)
+                )),
+                _ => StreamError::Damaged("the Arrow stream is damaged".to_owned()),
+            },
         }
     }
+}
+
+/// The first characters of a text answer, shown safely on one line.
+fn opening(page: &str) -> String {
+    const SHOWN: usize = 80;
+    let mut shown: String = page
+        .trim()
+        .chars()
+        .take(SHOWN)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if page.trim().chars().count() > SHOWN {
+        shown.push('…');
+    }
+    shown
 }
 
 enum Kind {
