@@ -488,13 +488,16 @@ mod tests {
         assert_eq!(names(dir.path()), ["out.csv"], "no temporary file");
 
         let cancel = Cancel::new();
-        let error = write_batches::<ExportError>(&path, Format::Ndjson, &cancel, |sink| {
+        let error = write_batches::<Source>(&path, Format::Ndjson, &cancel, |sink| {
             sink(frame())?;
             cancel.cancel();
-            sink(frame())
+            Ok(sink(frame())?)
         })
         .unwrap_err();
-        assert!(matches!(error, ExportError::Cancelled), "{error}");
+        assert!(
+            matches!(error, Source::Export(ExportError::Cancelled)),
+            "{error:?}"
+        );
         assert_eq!(names(dir.path()), ["out.csv"], "no temporary file");
     }
 
