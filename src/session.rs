@@ -257,12 +257,10 @@ impl Session {
                 let rows = match written {
                     Ok(rows) => rows,
                     Err(StreamedExport::Export(e)) => return Err(export_failure(e)),
-                    Err(StreamedExport::Run(e)) => {
-                        if let RunError::Stale(_) = &e {
-                            let _ = self.engine.refresh_remote();
-                        }
-                        return Err(run_failure(e));
+                    Err(StreamedExport::Run(RunError::Stale(message))) => {
+                        return Err(self.read_again(now, text, message, span, &stopped));
                     }
+                    Err(StreamedExport::Run(e)) => return Err(run_failure(e)),
                 };
                 let outcome = Outcome::Exported {
                     path: path.clone(),
@@ -285,12 +283,12 @@ impl Session {
                     .collect(&query.plan, &query.schema, &self.cancel)
                     .map(|frame| (frame, None)),
             };
-            if let Err(RunError::Stale(_)) = &collected {
-                // The server's tables changed: read them again, so the
-                // next query resolves against what is there now.
-                let _ = self.engine.refresh_remote();
-            }
-            let (mut frame, total) = collected.map_err(run_failure)?;
+            let (mut frame, total) = match collected {
+                Err(RunError::Stale(message)) => {
+                    return Err(self.read_again(now, text, message, span, &stopped));
+                }
+                other => other.map_err(run_failure)?,
+            };
             let outcome = match &query.sink {
                 Sink::Export(path) => {
                     let format =
@@ -316,6 +314,43 @@ impl Session {
             on_outcome(outcome).map_err(|refusal| refused(refusal, &stopped))?;
         }
         Ok(())
+    }
+
+    /// The failure of a query the server refused because its tables
+    /// changed since they were read: they are read again, and `text` is
+    /// resolved against them, so a column or table that is gone is named
+    /// where the query uses it (with the names there are now); when the
+    /// text resolves, the server's `message` says to run it again.
+    fn read_again(
+        &mut self,
+        now: NaiveDateTime,
+        text: &str,
+        message: String,
+        span: Span,
+        stopped: &impl Fn(Vec<Diagnostic>, Cause) -> Failure,
+    ) -> Failure {
+        if let Err(e) = self.engine.refresh_remote() {
+            return stopped(
+                vec![runtime_error(
+                    format!("{message}; reading them again failed: {e}"),
+                    span,
+                )],
+                Cause::Error,
+            );
+        }
+        let mut bindings = self.bindings.clone();
+        match resolve_text(&self.engine, now, text, &mut bindings) {
+            Ok(_) => stopped(vec![runtime_error(message, span)], Cause::Error),
+            Err(diagnostics) => {
+                let changed =
+                    "the server's tables changed since they were read; they have been read again";
+                let diagnostics = diagnostics
+                    .into_iter()
+                    .map(|d| d.with_help(changed))
+                    .collect();
+                stopped(diagnostics, Cause::Error)
+            }
+        }
     }
 
     /// The logical plan of each query in `text` and how the engines run
