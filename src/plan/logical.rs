@@ -333,6 +333,31 @@ impl Expr {
         }
     }
 
+    /// [`Expr::children`], to change in place.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match self {
+            Expr::Column(_) | Expr::Literal(_) => Vec::new(),
+            Expr::Cast(e, _)
+            | Expr::Unary(_, e)
+            | Expr::InList { expr: e, .. }
+            | Expr::IsNull { expr: e, .. }
+            | Expr::Checked { expr: e, .. } => vec![e],
+            Expr::Binary(_, a, b) | Expr::StringTest(_, a, b) => vec![a, b],
+            Expr::If(a, b, c) => vec![a, b, c],
+            Expr::Function(_, args) | Expr::Aggregate(_, args) => args.iter_mut().collect(),
+            Expr::Window {
+                args,
+                partition,
+                order,
+                ..
+            } => args
+                .iter_mut()
+                .chain(partition)
+                .chain(order.iter_mut().map(|k| &mut k.expr))
+                .collect(),
+        }
+    }
+
     /// Whether the value is the same on every row and needs no row to be
     /// computed: no column, aggregate or window anywhere in it.
     pub fn is_constant(&self) -> bool {

@@ -756,7 +756,35 @@ fn compare_on_unix_seconds(op: BinaryOp, left: &Expr, right: &Expr) -> Option<Ex
         _ => return None,
     };
     let bound = Expr::Literal(Value::Float(bound as f64 / 1_000_000.0));
-    Some(Expr::Binary(op, Box::new(seconds.clone()), Box::new(bound)))
+    let compared = Expr::Binary(op, Box::new(seconds.clone()), Box::new(bound));
+    // `to_datetime` is null where the microseconds do not fit an integer
+    // (NaN, infinities, beyond year 294,000), and a null compares as
+    // neither: the bound on the far side keeps those rows out (NaN
+    // compares as the greatest float on one engine and as nothing on
+    // another; both fail this test).
+    let micros = Expr::Binary(
+        BinaryOp::Mul,
+        Box::new(seconds.clone()),
+        Box::new(Expr::Literal(Value::Float(1_000_000.0))),
+    );
+    let limit = 2f64.powi(63);
+    let in_range = match op {
+        BinaryOp::GtEq => Expr::Binary(
+            BinaryOp::Lt,
+            Box::new(micros),
+            Box::new(Expr::Literal(Value::Float(limit))),
+        ),
+        _ => Expr::Binary(
+            BinaryOp::GtEq,
+            Box::new(micros),
+            Box::new(Expr::Literal(Value::Float(-limit))),
+        ),
+    };
+    Some(Expr::Binary(
+        BinaryOp::And,
+        Box::new(compared),
+        Box::new(in_range),
+    ))
 }
 
 /// `derive t = to_datetime(seconds) | where t >= 2025-11-24 and …`: the

@@ -17,7 +17,7 @@ pub use expr::{column_list, unify};
 
 use chrono::NaiveDateTime;
 
-use super::logical::{Expr, JoinKind, Plan, Query, Sink, SortKey, WindowKind};
+use super::logical::{Expr, JoinKind, Plan, Query, Sink, SortKey, Value, WindowKind};
 use super::schema::{Column, Schema};
 use super::types::Type;
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
@@ -787,7 +787,13 @@ impl Resolver<'_> {
             });
         }
         let keys = keys.into_iter().map(|(n, e, _)| (n, e)).collect();
-        let aggregates = aggregates.into_iter().map(|(n, e, _)| (n, e)).collect();
+        let mut aggregates: Vec<(String, Expr)> =
+            aggregates.into_iter().map(|(n, e, _)| (n, e)).collect();
+        if let Some(derived) = derived_below(&input) {
+            for (_, aggregate) in &mut aggregates {
+                count_if_on_unix_seconds(aggregate, derived);
+            }
+        }
         Ok((
             Plan::Aggregate {
                 input,
@@ -982,6 +988,32 @@ fn order_after(
 /// makes the group's own order moot: the group is marked unordered and the
 /// sort breaks ties by the group keys, so the answer stays deterministic.
 /// Returns those tie-breaking keys (none when the rule does not apply).
+/// The columns of the `derive` an aggregate reads through filters only:
+/// what its conditions can be rewritten against.
+fn derived_below(plan: &Plan) -> Option<&[(String, Expr)]> {
+    match plan {
+        Plan::Derive { columns, .. } => Some(columns),
+        Plan::Filter { input, .. } => derived_below(input),
+        _ => None,
+    }
+}
+
+/// `countif(t >= ago(24h))` over `derive t = to_datetime(seconds)`: the
+/// condition compares the seconds, as a `where` does (see
+/// [`expr::compare_derived_times`]), so engines need not convert every row.
+fn count_if_on_unix_seconds(aggregate: &mut Expr, derived: &[(String, Expr)]) {
+    if let Expr::Aggregate(super::functions::Aggregate::CountIf, args) = aggregate
+        && let Some(condition) = args.first_mut()
+    {
+        let taken = std::mem::replace(condition, Expr::Literal(Value::Null));
+        *condition = expr::compare_derived_times(taken, derived);
+        return;
+    }
+    for child in aggregate.children_mut() {
+        count_if_on_unix_seconds(child, derived);
+    }
+}
+
 fn group_tie_breakers(input: &mut Plan, keys: &[SortKey]) -> Vec<SortKey> {
     let Some(group_keys) = group_keys_below(input) else {
         return Vec::new();
