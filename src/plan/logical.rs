@@ -152,6 +152,38 @@ pub enum BinaryOp {
     Or,
 }
 
+impl BinaryOp {
+    /// `==`, `!=`, `<`, `<=`, `>`, `>=`.
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            Self::Eq | Self::NotEq | Self::Lt | Self::LtEq | Self::Gt | Self::GtEq
+        )
+    }
+}
+
+/// The unix seconds `s` whose microseconds, `s * 1e6` computed in floating
+/// point as `to_datetime` does, fit an i64: exactly those with
+/// `low <= s < end` (the product only grows with `s`, so the set is one
+/// range; NaN is in neither). Returns `(low, end)`.
+pub fn unix_seconds_range() -> (f64, f64) {
+    const MICROS: f64 = 1_000_000.0;
+    let limit = 2f64.powi(63);
+    // The least `s` whose microseconds reach `bound`, searched from the
+    // quotient (at most a few steps away).
+    let least_reaching = |bound: f64| {
+        let mut s = bound / MICROS;
+        while (s.next_down() * MICROS) >= bound {
+            s = s.next_down();
+        }
+        while (s * MICROS) < bound {
+            s = s.next_up();
+        }
+        s
+    };
+    (least_reaching(-limit), least_reaching(limit))
+}
+
 /// String tests; the pattern is a string expression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StringTest {
@@ -390,4 +422,22 @@ pub enum Sink {
     /// `| chart label, value`: drawn; the plan's two columns are the label
     /// and the value.
     Chart,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unix_seconds_range_is_exactly_where_the_microseconds_fit() {
+        let limit = 2f64.powi(63);
+        let fits = |s: f64| {
+            let micros = s * 1_000_000.0;
+            (-limit..limit).contains(&micros)
+        };
+        let (low, end) = unix_seconds_range();
+        assert!(fits(low) && !fits(low.next_down()), "{low}");
+        assert!(!fits(end) && fits(end.next_down()), "{end}");
+        assert!(!fits(f64::NAN) && !fits(f64::INFINITY));
+    }
 }

@@ -88,7 +88,7 @@ fn time_filters_on_unix_seconds_reach_the_scan() {
     let plan = session.explain("<test>", &query).expect("explains");
     assert!(
         plan.contains(
-            "SELECTION: (col(\"timestamp\") >= 1.7639e9) & ((col(\"timestamp\") * 1e6) < 9.2234e18)"
+            "SELECTION: (col(\"timestamp\") >= 1.7639e9) & (col(\"timestamp\") < 9.2234e12)"
         ),
         "{plan}"
     );
@@ -121,7 +121,9 @@ fn time_filters_on_a_derived_datetime_reach_the_scan_too() {
         .explain("<test>", "logs | derive t = to_datetime(timestamp) | where t >= 2025-11-23 and t < 2025-11-23T12:00 | count")
         .expect("explains");
     assert!(
-        plan.contains("Filter (((timestamp >= 1763856000.0) and ((timestamp * 1000000.0) < 9.223372036854776e18)) and ((timestamp < 1763899200.0) and ((timestamp * 1000000.0) >= -9.223372036854776e18)))"),
+        // The far bounds that keep out what `to_datetime` cannot convert are
+        // implied by the range's own bounds, and dropped.
+        plan.contains("Filter ((timestamp >= 1763856000.0) and (timestamp < 1763899200.0))"),
         "{plan}"
     );
     // Redefining the seconds column itself keeps the comparison on datetimes.

@@ -7,7 +7,7 @@
 use super::Resolver;
 use crate::diagnostic::{Diagnostic, Span, did_you_mean};
 use crate::plan::functions::Aggregate;
-use crate::plan::logical::{BinaryOp, Expr, StringTest, UnaryOp, Value};
+use crate::plan::logical::{BinaryOp, Expr, StringTest, UnaryOp, Value, unix_seconds_range};
 use crate::plan::schema::Schema;
 use crate::plan::types::Type;
 use crate::syntax::ast::{self, ExprKind, Literal};
@@ -762,22 +762,20 @@ fn compare_on_unix_seconds(op: BinaryOp, left: &Expr, right: &Expr) -> Option<Ex
     // neither: the bound on the far side keeps those rows out (NaN
     // compares as the greatest float on one engine and as nothing on
     // another; both fail this test).
-    let micros = Expr::Binary(
-        BinaryOp::Mul,
-        Box::new(seconds.clone()),
-        Box::new(Expr::Literal(Value::Float(1_000_000.0))),
-    );
-    let limit = 2f64.powi(63);
+    // The far bound is written on the seconds too (see
+    // [`unix_seconds_range`]): no product per row, and a plain bound
+    // that [`without_implied_bounds`] drops next to a tighter one.
+    let (low, end) = unix_seconds_range();
     let in_range = match op {
         BinaryOp::GtEq => Expr::Binary(
             BinaryOp::Lt,
-            Box::new(micros),
-            Box::new(Expr::Literal(Value::Float(limit))),
+            Box::new(seconds.clone()),
+            Box::new(Expr::Literal(Value::Float(end))),
         ),
         _ => Expr::Binary(
             BinaryOp::GtEq,
-            Box::new(micros),
-            Box::new(Expr::Literal(Value::Float(-limit))),
+            Box::new(seconds.clone()),
+            Box::new(Expr::Literal(Value::Float(low))),
         ),
     };
     Some(Expr::Binary(
@@ -785,6 +783,82 @@ fn compare_on_unix_seconds(op: BinaryOp, left: &Expr, right: &Expr) -> Option<Ex
         Box::new(compared),
         Box::new(in_range),
     ))
+}
+
+/// `x < a and … and x < b` with constant bounds of one kind keeps only the
+/// tighter (likewise `<=`, `>`, `>=`): the same rows, since both must hold
+/// and the tighter implies the looser, nulls and NaN included (they fail
+/// both). The bounds that [`compare_on_unix_seconds`] adds on the far side
+/// of a time range go this way. Returns `predicate` as it was when nothing
+/// is implied.
+pub fn without_implied_bounds(predicate: Expr) -> Expr {
+    fn conjuncts(e: Expr, into: &mut Vec<Expr>) {
+        match e {
+            Expr::Binary(BinaryOp::And, a, b) => {
+                conjuncts(*a, into);
+                conjuncts(*b, into);
+            }
+            other => into.push(other),
+        }
+    }
+    /// `x op bound` with an orderable constant bound.
+    fn bound(e: &Expr) -> Option<(BinaryOp, &Expr, f64)> {
+        let Expr::Binary(op, x, limit) = e else {
+            return None;
+        };
+        let limit = match **limit {
+            Expr::Literal(Value::Float(f)) if !f.is_nan() => f,
+            // Exactly representable, so comparing as floats orders them.
+            Expr::Literal(Value::Int(n)) if n.unsigned_abs() <= 1 << 53 => n as f64,
+            _ => return None,
+        };
+        matches!(
+            op,
+            BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq
+        )
+        .then_some((*op, &**x, limit))
+    }
+    // Both bounds floats or both ints (the column is then of one type).
+    let same_kind = |a: &Expr, b: &Expr| match (a, b) {
+        (Expr::Binary(_, _, x), Expr::Binary(_, _, y)) => match (&**x, &**y) {
+            (Expr::Literal(x), Expr::Literal(y)) => {
+                std::mem::discriminant(x) == std::mem::discriminant(y)
+            }
+            _ => false,
+        },
+        _ => false,
+    };
+    let mut terms = Vec::new();
+    conjuncts(predicate.clone(), &mut terms);
+    let before = terms.len();
+    let mut kept: Vec<Expr> = Vec::with_capacity(before);
+    for term in terms {
+        let Some((op, x, limit)) = bound(&term) else {
+            kept.push(term);
+            continue;
+        };
+        let looser = kept.iter().enumerate().find_map(|(at, k)| {
+            bound(k)
+                .filter(|&(o, y, _)| o == op && y == x && same_kind(k, &term))
+                .map(|(_, _, existing)| (at, existing))
+        });
+        match looser {
+            Some((at, existing)) => {
+                let tighter = match op {
+                    BinaryOp::Lt | BinaryOp::LtEq => limit < existing,
+                    _ => limit > existing,
+                };
+                if tighter {
+                    kept[at] = term;
+                }
+            }
+            None => kept.push(term),
+        }
+    }
+    if kept.len() == before {
+        return predicate;
+    }
+    balanced(BinaryOp::And, kept)
 }
 
 /// `derive t = to_datetime(seconds) | where t >= 2025-11-24 and …`: the
@@ -948,5 +1022,82 @@ pub fn column_list(schema: &Schema) -> String {
         format!("{}, … ({} in all)", names[..12].join(", "), names.len())
     } else {
         names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(name: &str) -> Box<Expr> {
+        Box::new(Expr::Column(name.to_owned()))
+    }
+
+    fn bound(op: BinaryOp, name: &str, limit: f64) -> Expr {
+        Expr::Binary(
+            op,
+            column(name),
+            Box::new(Expr::Literal(Value::Float(limit))),
+        )
+    }
+
+    fn and(a: Expr, b: Expr) -> Expr {
+        Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b))
+    }
+
+    #[test]
+    fn the_looser_of_two_bounds_of_one_kind_is_dropped() {
+        let (low, end) = unix_seconds_range();
+        // What `t >= a and t < b` becomes on the seconds.
+        let range = and(
+            and(
+                bound(BinaryOp::GtEq, "s", 10.0),
+                bound(BinaryOp::Lt, "s", end),
+            ),
+            and(
+                bound(BinaryOp::Lt, "s", 20.0),
+                bound(BinaryOp::GtEq, "s", low),
+            ),
+        );
+        assert_eq!(
+            without_implied_bounds(range),
+            and(
+                bound(BinaryOp::GtEq, "s", 10.0),
+                bound(BinaryOp::Lt, "s", 20.0)
+            )
+        );
+    }
+
+    #[test]
+    fn bounds_of_other_columns_kinds_or_nan_are_kept() {
+        let kept = [
+            and(bound(BinaryOp::Lt, "s", 1.0), bound(BinaryOp::Lt, "u", 2.0)),
+            and(
+                bound(BinaryOp::Lt, "s", 1.0),
+                bound(BinaryOp::LtEq, "s", 2.0),
+            ),
+            and(
+                bound(BinaryOp::Lt, "s", f64::NAN),
+                bound(BinaryOp::Lt, "s", 2.0),
+            ),
+            and(
+                bound(BinaryOp::Lt, "s", 1.0),
+                Expr::Binary(
+                    BinaryOp::Lt,
+                    column("s"),
+                    Box::new(Expr::Literal(Value::Int(2))),
+                ),
+            ),
+            Expr::Binary(
+                BinaryOp::Or,
+                Box::new(bound(BinaryOp::Lt, "s", 1.0)),
+                Box::new(bound(BinaryOp::Lt, "s", 2.0)),
+            ),
+        ];
+        for predicate in kept {
+            // Compared as text: NaN is not equal to itself.
+            let before = format!("{predicate:?}");
+            assert_eq!(format!("{:?}", without_implied_bounds(predicate)), before);
+        }
     }
 }

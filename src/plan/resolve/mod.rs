@@ -397,6 +397,7 @@ impl Resolver<'_> {
                     Plan::Derive { columns, .. } => expr::compare_derived_times(predicate, columns),
                     _ => predicate,
                 };
+                let predicate = expr::without_implied_bounds(predicate);
                 Ok((Plan::Filter { input, predicate }, schema))
             }
             OperatorKind::Select(items) => {
@@ -1006,7 +1007,7 @@ fn count_if_on_unix_seconds(aggregate: &mut Expr, derived: &[(String, Expr)]) {
         && let Some(condition) = args.first_mut()
     {
         let taken = std::mem::replace(condition, Expr::Literal(Value::Null));
-        *condition = expr::compare_derived_times(taken, derived);
+        *condition = expr::without_implied_bounds(expr::compare_derived_times(taken, derived));
         return;
     }
     for child in aggregate.children_mut() {

@@ -11,7 +11,9 @@ use std::cell::RefCell;
 
 use super::{OVERFLOW_MARK, Unsupported, ident, string, unsupported};
 use crate::plan::functions::{Aggregate, Function, WindowFunction};
-use crate::plan::logical::{BinaryOp, Expr, SortKey, StringTest, UnaryOp, Value, WindowKind};
+use crate::plan::logical::{
+    BinaryOp, Expr, SortKey, StringTest, UnaryOp, Value, WindowKind, unix_seconds_range,
+};
 use crate::plan::types::Type;
 
 /// A column a SELECT gives: its name, the SQL computing it over the
@@ -486,14 +488,15 @@ pub(super) fn expr(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
             // Truncated to the microsecond as `toInt64(x * 1e6)` would be
             // (checked on the engine); NaN, infinities and seconds beyond
             // Int64 microseconds are null, as locally.
-            let (x, again) = shared(&seconds);
-            format!(
-                "toDateTime64(if(isFinite({x}) AND abs({again}) < 9.2e12, {again}, NULL), 6, 'UTC')"
-            )
+            let guarded = within(&seconds, unix_seconds_range(), str::to_owned);
+            format!("toDateTime64({guarded}, 6, 'UTC')")
         }
         Expr::Cast(inner, to) => cast(&sql(inner)?, type_of(inner, columns), *to)?,
         Expr::Unary(UnaryOp::Neg, inner) => format!("(-{})", sql(inner)?),
         Expr::Unary(UnaryOp::Not, inner) => format!("(NOT {})", sql(inner)?),
+        Expr::Binary(op, l, r) if op.is_comparison() => {
+            binary(*op, &compared(l, columns)?, &compared(r, columns)?)
+        }
         Expr::Binary(op, l, r) => binary(*op, &sql(l)?, &sql(r)?),
         Expr::StringTest(test, text, pattern) => string_test(*test, &sql(text)?, pattern, columns)?,
         Expr::Function(function, args) => function_call(*function, args, columns)?,
@@ -537,6 +540,43 @@ pub(super) fn expr(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
     })
 }
 
+/// A side of a comparison: a number literal is written bare, so that
+/// `status >= 200` compares a UInt16 column with a small constant as a
+/// hand-written statement does (ClickHouse compares integers of any widths
+/// and signs exactly, and a literal with a point or an exponent is a
+/// Float64, so the answer is the same as with `toInt64(200)`).
+fn compared(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
+    match e {
+        Expr::Literal(Value::Int(n)) => Ok(n.to_string()),
+        Expr::Literal(Value::Float(f)) if f.is_finite() => Ok(float_text(*f)),
+        _ => expr(e, scope),
+    }
+}
+
+/// A finite float as ClickHouse reads a Float64 literal: always with a
+/// point or an exponent, and exact (Rust prints the shortest text that
+/// reads back as the same double).
+fn float_text(f: f64) -> String {
+    let text = format!("{f:?}");
+    if text.contains(['.', 'e', 'E']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// `if(low <= x AND x < end, value(x), NULL)` with the bounds written
+/// exactly; NaN is outside.
+fn within(x: &str, (low, end): (f64, f64), value: impl Fn(&str) -> String) -> String {
+    let (x, again) = shared(x);
+    format!(
+        "if({x} >= {} AND {again} < {}, {}, NULL)",
+        float_text(low),
+        float_text(end),
+        value(&again)
+    )
+}
+
 fn binary(op: BinaryOp, l: &str, r: &str) -> String {
     match op {
         BinaryOp::Add => format!("({l} + {r})"),
@@ -564,7 +604,11 @@ fn cast(x: &str, from: Type, to: Type) -> Result<String, Unsupported> {
         (Null, Bool) => "CAST(NULL, 'Nullable(Bool)')".to_owned(),
         (Null, _) => "NULL".to_owned(),
         (Int | Duration, Float) => format!("toFloat64({x})"),
-        (Float, Int) => format!("if(isFinite({x}) AND abs({x}) < 9.2e18, toInt64({x}), NULL)"),
+        // Exactly the floats that truncate into an Int64, as locally.
+        (Float, Int) => {
+            let limit = 2f64.powi(63);
+            within(x, (-limit, limit), |x| format!("toInt64({x})"))
+        }
         (Duration, Int) | (Int, Duration) => x.to_owned(),
         (Datetime, Int) => format!("toUnixTimestamp64Micro({x})"),
         (Int, Datetime) => format!("fromUnixTimestamp64Micro({x}, 'UTC')"),
@@ -993,5 +1037,48 @@ mod tests {
             "toInt64(toInt64(a) + 1)"
         );
         assert_eq!(output_cast("t1.`n`", Type::Float), "toFloat64(t1.`n`)");
+    }
+
+    #[test]
+    fn floats_are_written_so_they_read_back_as_the_same_float64() {
+        assert_eq!(float_text(1763337600.0), "1763337600.0");
+        assert_eq!(float_text(-0.5), "-0.5");
+        assert_eq!(float_text(1e300), "1e300");
+        let (low, end) = unix_seconds_range();
+        for f in [low, end, 0.1, 2f64.powi(63), f64::MIN_POSITIVE] {
+            assert_eq!(float_text(f).parse::<f64>(), Ok(f));
+        }
+    }
+
+    #[test]
+    fn number_literals_in_comparisons_are_bare_elsewhere_typed() {
+        let items = [Item {
+            name: "status".into(),
+            sql: "t1.`status`".into(),
+            ty: Type::Int,
+            count: false,
+            window: false,
+        }];
+        let scope = Scope::new(&items, false, None);
+        let column = || Box::new(Expr::Column("status".into()));
+        let int = |n| Box::new(Expr::Literal(Value::Int(n)));
+        let compared = Expr::Binary(BinaryOp::GtEq, column(), int(200));
+        assert_eq!(expr(&compared, &scope), Ok("(t1.`status` >= 200)".into()));
+        let flipped = Expr::Binary(BinaryOp::Lt, int(-3), column());
+        assert_eq!(expr(&flipped, &scope), Ok("(-3 < t1.`status`)".into()));
+        let sum = Expr::Binary(BinaryOp::Add, column(), int(200));
+        assert_eq!(
+            expr(&sum, &scope),
+            Ok("(t1.`status` + toInt64(200))".into())
+        );
+    }
+
+    #[test]
+    fn a_float_becomes_an_int_only_inside_int64s_exact_range() {
+        let sql = cast("x", Type::Float, Type::Int).unwrap_or_default();
+        assert_eq!(
+            sql,
+            "if(x >= -9.223372036854776e18 AND x < 9.223372036854776e18, toInt64(x), NULL)"
+        );
     }
 }
