@@ -792,6 +792,13 @@ fn compare_on_unix_seconds(op: BinaryOp, left: &Expr, right: &Expr) -> Option<Ex
 /// of a time range go this way. Returns `predicate` as it was when nothing
 /// is implied.
 pub fn without_implied_bounds(predicate: Expr) -> Expr {
+    without_bounds_implied_by(predicate, &[])
+}
+
+/// [`without_implied_bounds`], and also without the bounds that `known`
+/// conditions, true of every row the predicate sees (the filters below an
+/// aggregate), already imply.
+pub fn without_bounds_implied_by(predicate: Expr, known: &[&Expr]) -> Expr {
     fn conjuncts(e: Expr, into: &mut Vec<Expr>) {
         match e {
             Expr::Binary(BinaryOp::And, a, b) => {
@@ -828,6 +835,10 @@ pub fn without_implied_bounds(predicate: Expr) -> Expr {
         },
         _ => false,
     };
+    let mut given = Vec::new();
+    for condition in known {
+        conjuncts((*condition).clone(), &mut given);
+    }
     let mut terms = Vec::new();
     conjuncts(predicate.clone(), &mut terms);
     let before = terms.len();
@@ -837,6 +848,20 @@ pub fn without_implied_bounds(predicate: Expr) -> Expr {
             kept.push(term);
             continue;
         };
+        let implied = given.iter().any(|g| {
+            bound(g).is_some_and(|(o, y, at)| {
+                o == op
+                    && y == x
+                    && same_kind(g, &term)
+                    && match op {
+                        BinaryOp::Lt | BinaryOp::LtEq => at <= limit,
+                        _ => at >= limit,
+                    }
+            })
+        });
+        if implied {
+            continue;
+        }
         let looser = kept.iter().enumerate().find_map(|(at, k)| {
             bound(k)
                 .filter(|&(o, y, _)| o == op && y == x && same_kind(k, &term))
@@ -858,6 +883,7 @@ pub fn without_implied_bounds(predicate: Expr) -> Expr {
     if kept.len() == before {
         return predicate;
     }
+    // Every bound implied: the condition holds for every row seen.
     balanced(BinaryOp::And, kept)
 }
 
@@ -1065,6 +1091,43 @@ mod tests {
                 bound(BinaryOp::GtEq, "s", 10.0),
                 bound(BinaryOp::Lt, "s", 20.0)
             )
+        );
+    }
+
+    #[test]
+    fn bounds_the_filters_below_imply_are_dropped() {
+        let (low, end) = unix_seconds_range();
+        let seen = and(
+            bound(BinaryOp::GtEq, "s", 10.0),
+            bound(BinaryOp::Lt, "s", end),
+        );
+        // countif(t >= ago(24h)) and countif(t < ago(24h)) over where t >= ago(48h).
+        let recent = and(
+            bound(BinaryOp::GtEq, "s", 20.0),
+            bound(BinaryOp::Lt, "s", end),
+        );
+        let before = and(
+            bound(BinaryOp::Lt, "s", 20.0),
+            bound(BinaryOp::GtEq, "s", low),
+        );
+        assert_eq!(
+            without_bounds_implied_by(recent, &[&seen]),
+            bound(BinaryOp::GtEq, "s", 20.0)
+        );
+        assert_eq!(
+            without_bounds_implied_by(before, &[&seen]),
+            bound(BinaryOp::Lt, "s", 20.0)
+        );
+        // A looser known bound implies nothing.
+        let tighter = bound(BinaryOp::GtEq, "s", 30.0);
+        assert_eq!(
+            without_bounds_implied_by(tighter.clone(), &[&seen]),
+            tighter
+        );
+        // Everything implied: true.
+        assert_eq!(
+            without_bounds_implied_by(bound(BinaryOp::GtEq, "s", 5.0), &[&seen]),
+            Expr::Literal(Value::Bool(true))
         );
     }
 

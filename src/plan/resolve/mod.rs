@@ -791,8 +791,9 @@ impl Resolver<'_> {
         let mut aggregates: Vec<(String, Expr)> =
             aggregates.into_iter().map(|(n, e, _)| (n, e)).collect();
         if let Some(derived) = derived_below(&input) {
+            let seen = filters_below(&input);
             for (_, aggregate) in &mut aggregates {
-                count_if_on_unix_seconds(aggregate, derived);
+                count_if_on_unix_seconds(aggregate, derived, &seen);
             }
         }
         Ok((
@@ -999,19 +1000,39 @@ fn derived_below(plan: &Plan) -> Option<&[(String, Expr)]> {
     }
 }
 
+/// The predicates of the filters right below an aggregate: true of every
+/// row it sees, in the same columns. Not those with a window function,
+/// whose values depend on the rows around (which the filter changes).
+fn filters_below(plan: &Plan) -> Vec<&Expr> {
+    fn has_window(e: &Expr) -> bool {
+        matches!(e, Expr::Window { .. }) || e.children().into_iter().any(has_window)
+    }
+    match plan {
+        Plan::Filter { input, predicate } => {
+            let mut below = filters_below(input);
+            if !has_window(predicate) {
+                below.push(predicate);
+            }
+            below
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `countif(t >= ago(24h))` over `derive t = to_datetime(seconds)`: the
 /// condition compares the seconds, as a `where` does (see
 /// [`expr::compare_derived_times`]), so engines need not convert every row.
-fn count_if_on_unix_seconds(aggregate: &mut Expr, derived: &[(String, Expr)]) {
+fn count_if_on_unix_seconds(aggregate: &mut Expr, derived: &[(String, Expr)], seen: &[&Expr]) {
     if let Expr::Aggregate(super::functions::Aggregate::CountIf, args) = aggregate
         && let Some(condition) = args.first_mut()
     {
         let taken = std::mem::replace(condition, Expr::Literal(Value::Null));
-        *condition = expr::without_implied_bounds(expr::compare_derived_times(taken, derived));
+        let on_seconds = expr::compare_derived_times(taken, derived);
+        *condition = expr::without_bounds_implied_by(on_seconds, seen);
         return;
     }
     for child in aggregate.children_mut() {
-        count_if_on_unix_seconds(child, derived);
+        count_if_on_unix_seconds(child, derived, seen);
     }
 }
 
