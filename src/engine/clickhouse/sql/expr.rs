@@ -158,6 +158,10 @@ pub(super) fn output_cast(column: &str, ty: Type) -> String {
         Type::String => "toString",
         Type::Bool => "toBool",
         Type::Date => "toDate32",
+        // Already a DateTime64(6, 'UTC') (as `bin` writes it): as it is.
+        Type::Datetime if is_atom(column) && is_datetime64_utc(column) => {
+            return column.to_owned();
+        }
         Type::Datetime => return format!("toDateTime64({column}, 6, 'UTC')"),
         Type::Null => return format!("CAST({column}, 'Nullable(String)')"),
     };
@@ -167,6 +171,11 @@ pub(super) fn output_cast(column: &str, ty: Type) -> String {
         return column.to_owned();
     }
     format!("{function}({column})")
+}
+
+/// `toDateTime64(…, 6, 'UTC')` as one call.
+fn is_datetime64_utc(sql: &str) -> bool {
+    sql.starts_with("toDateTime64(") && sql.ends_with(", 6, 'UTC')")
 }
 
 thread_local! {
@@ -792,11 +801,14 @@ fn unix_seconds(e: &Expr) -> Option<&Expr> {
 fn bin(t: &str, width: i64) -> String {
     const SECOND: i64 = 1_000_000;
     const DAY: i64 = 86_400 * SECOND;
+    // The start is of `t`'s type (DateTime for a DateTime column), so it
+    // is cast to the language's datetime here, where its type is known.
+    let utc = |start: String| format!("toDateTime64({start}, 6, 'UTC')");
     if width % SECOND == 0 && DAY % width == 0 {
         return match width {
-            DAY => format!("toStartOfDay({t})"),
-            w if w == 3_600 * SECOND => format!("toStartOfHour({t})"),
-            w if w == 60 * SECOND => format!("toStartOfMinute({t})"),
+            DAY => utc(format!("toStartOfDay({t})")),
+            w if w == 3_600 * SECOND => utc(format!("toStartOfHour({t})")),
+            w if w == 60 * SECOND => utc(format!("toStartOfMinute({t})")),
             w => {
                 let (n, unit) = if w % (3_600 * SECOND) == 0 {
                     (w / (3_600 * SECOND), "HOUR")
@@ -1000,8 +1012,14 @@ mod tests {
 
     #[test]
     fn bins_that_divide_a_day_use_start_of_interval_others_the_microseconds() {
-        assert_eq!(bin("t", 3_600_000_000), "toStartOfHour(t)");
-        assert_eq!(bin("t", 86_400_000_000), "toStartOfDay(t)");
+        assert_eq!(
+            bin("t", 3_600_000_000),
+            "toDateTime64(toStartOfHour(t), 6, 'UTC')"
+        );
+        assert_eq!(
+            bin("t", 86_400_000_000),
+            "toDateTime64(toStartOfDay(t), 6, 'UTC')"
+        );
         assert_eq!(
             bin("t", 900_000_000),
             "toDateTime64(toStartOfInterval(t, INTERVAL 15 MINUTE), 6, 'UTC')"

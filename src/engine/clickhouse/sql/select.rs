@@ -68,15 +68,33 @@ impl Select {
     }
 
     fn render(&self) -> String {
-        let items: Vec<String> = self
+        let items: Vec<(String, String)> = self
             .items
             .iter()
-            .map(|i| format!("{} AS {}", i.sql, ident(&i.name)))
+            .map(|i| (i.sql.clone(), ident(&i.name)))
             .collect();
         self.render_with(&items)
     }
 
-    fn render_with(&self, items: &[String]) -> String {
+    /// The SELECT with `items` as (expression, alias). A GROUP BY or ORDER
+    /// BY expression written exactly as an item names that item's alias
+    /// instead of being written out again (less for the server to parse
+    /// and analyse; an alias means its own expression wherever it is used
+    /// in the SELECT, and the table's columns are always qualified, so no
+    /// alias can stand for one of them).
+    fn render_with(&self, items: &[(String, String)]) -> String {
+        let named = |e: &str| -> Option<String> {
+            let plain = e
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'`' | b'_'));
+            if plain {
+                return None;
+            }
+            items
+                .iter()
+                .find(|(sql, _)| sql == e)
+                .map(|(_, alias)| alias.clone())
+        };
         let mut sql = String::from("SELECT ");
         if self.distinct.as_ref().is_some_and(Vec::is_empty) {
             sql.push_str("DISTINCT ");
@@ -84,7 +102,8 @@ impl Select {
         if items.is_empty() {
             sql.push_str("1 AS `__infraql_no_columns`");
         } else {
-            sql.push_str(&items.join(", "));
+            let listed: Vec<String> = items.iter().map(|(e, a)| format!("{e} AS {a}")).collect();
+            sql.push_str(&listed.join(", "));
         }
         sql.push_str(" FROM ");
         sql.push_str(&self.from);
@@ -101,6 +120,7 @@ impl Select {
         }
         if let Some(keys) = self.group.as_ref().filter(|k| !k.is_empty()) {
             sql.push_str(" GROUP BY ");
+            let keys: Vec<String> = keys.iter().map(|k| named(k).unwrap_or(k.clone())).collect();
             sql.push_str(&keys.join(", "));
         }
         if !self.having.is_empty() {
@@ -109,7 +129,18 @@ impl Select {
         }
         if !self.order.is_empty() {
             sql.push_str(" ORDER BY ");
-            sql.push_str(&self.order.join(", "));
+            let order: Vec<String> = self
+                .order
+                .iter()
+                .map(|item| {
+                    let e = sort_expression(item);
+                    match named(e) {
+                        Some(alias) => format!("{alias}{}", &item[e.len()..]),
+                        None => item.clone(),
+                    }
+                })
+                .collect();
+            sql.push_str(&order.join(", "));
         }
         if let Some(by) = self.distinct.as_ref().filter(|b| !b.is_empty()) {
             sql.push_str(" LIMIT 1 BY ");
@@ -135,10 +166,10 @@ pub(super) fn statement(
 ) -> Result<(String, Vec<(String, Type)>), Unsupported> {
     let mut emitter = Emitter { tables, aliases: 0 };
     let select = emitter.plan(plan)?;
-    let outputs: Vec<String> = select
+    let outputs: Vec<(String, String)> = select
         .items
         .iter()
-        .map(|i| format!("{} AS {}", output_cast(&i.sql, i.ty), ident(&i.name)))
+        .map(|i| (output_cast(&i.sql, i.ty), ident(&i.name)))
         .collect();
     Ok((select.render_with(&outputs), select.columns()))
 }
@@ -610,4 +641,31 @@ fn sort_expression(item: &str) -> &str {
     item.rsplit_once(" ASC NULLS LAST")
         .or_else(|| item.rsplit_once(" DESC NULLS LAST"))
         .map_or(item, |(e, _)| e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_and_order_keys_written_as_an_item_name_its_alias() {
+        let mut select = Select::over("t AS t1".into(), Vec::new());
+        select.group = Some(vec!["toStartOfHour(t1.`ts`)".into(), "t1.`host`".into()]);
+        select.order = vec![
+            "toInt64(count()) DESC NULLS LAST".into(),
+            "t1.`host` ASC NULLS LAST".into(),
+            "lower(t1.`uri`) ASC NULLS LAST".into(),
+        ];
+        let items = [
+            ("toStartOfHour(t1.`ts`)".into(), "`hour`".into()),
+            ("t1.`host`".into(), "`host`".into()),
+            ("toInt64(count())".into(), "`n`".into()),
+        ];
+        assert_eq!(
+            select.render_with(&items),
+            "SELECT toStartOfHour(t1.`ts`) AS `hour`, t1.`host` AS `host`, toInt64(count()) AS `n` \
+             FROM t AS t1 GROUP BY `hour`, t1.`host` \
+             ORDER BY `n` DESC NULLS LAST, t1.`host` ASC NULLS LAST, lower(t1.`uri`) ASC NULLS LAST"
+        );
+    }
 }
