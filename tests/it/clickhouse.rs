@@ -722,6 +722,43 @@ fn a_table_changed_on_the_server_is_read_again() {
     administer(server, "DROP TABLE apisix_logs.changing");
 }
 
+/// `to_datetime` of seconds on the server: null where it is locally (NaN,
+/// infinities, beyond Int64 microseconds), and a time the server's
+/// DateTime64 cannot hold (after year 9999) fails the query instead of
+/// being clamped to 9999-12-31.
+#[test]
+fn times_the_server_cannot_hold_fail_rather_than_clamp() {
+    let server = server_or_skip!();
+    for (table, values) in [
+        (
+            "odd_seconds",
+            "(nan), (inf), (-inf), (1e13), (1763856000.5)",
+        ),
+        ("far_seconds", "(1763856000.5), (3e11)"),
+    ] {
+        administer(
+            server,
+            &format!("CREATE TABLE apisix_logs.{table} (s Float64) ENGINE = Memory"),
+        );
+        administer(
+            server,
+            &format!("INSERT INTO apisix_logs.{table} VALUES {values}"),
+        );
+    }
+    let mut session = remote_session(server);
+    let converted = rows(
+        &mut session,
+        "odd_seconds | agg converted = count(to_datetime(s)), rows = count()",
+    )
+    .expect("converts");
+    assert_eq!(converted, [[["1".to_owned(), "5".to_owned()]]]);
+    let error = rows(&mut session, "far_seconds | select t = to_datetime(s)")
+        .expect_err("year 11,476 cannot be held");
+    assert!(error.contains("outside the years 0000 to 9999"), "{error}");
+    administer(server, "DROP TABLE apisix_logs.odd_seconds");
+    administer(server, "DROP TABLE apisix_logs.far_seconds");
+}
+
 /// While a query runs on the server, its progress (rows and bytes read)
 /// is known, for the shell's spinner; afterwards it is cleared.
 #[test]

@@ -26,7 +26,7 @@ use crate::plan::logical::Plan;
 use crate::plan::schema::Schema;
 use crate::plan::types::Type;
 use http::{Connection, HttpError};
-use sql::{OVERFLOW_MARK, RemoteTable, Tables};
+use sql::{OVERFLOW_MARK, RemoteTable, TIME_RANGE_MARK, Tables};
 
 /// What the server has read for the query running now, as far as known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -412,6 +412,13 @@ impl ClickHouse {
                         _ => None,
                     },
                 }
+            }
+            HttpError::Server { code, message, .. }
+                if *code == THROW_IF && message.contains(TIME_RANGE_MARK) =>
+            {
+                RunError::Failed(
+                    "`to_datetime` gave a time outside the years 0000 to 9999, which the ClickHouse server cannot hold (it would move it to the nearest year it has): keep those rows out first, e.g. `where timestamp >= -62167219200 and timestamp < 253402300800`".to_owned(),
+                )
             }
             HttpError::Server { code, .. } if *code == QUERY_WAS_CANCELLED => RunError::Cancelled,
             HttpError::Server { code, .. } if STALE.contains(code) => RunError::Stale(format!(

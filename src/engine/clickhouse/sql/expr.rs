@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 
-use super::{OVERFLOW_MARK, Unsupported, ident, string, unsupported};
+use super::{OVERFLOW_MARK, TIME_RANGE_MARK, Unsupported, ident, string, unsupported};
 use crate::plan::functions::{Aggregate, Function, WindowFunction};
 use crate::plan::logical::{
     BinaryOp, Expr, SortKey, StringTest, UnaryOp, Value, WindowKind, unix_seconds_range,
@@ -497,8 +497,7 @@ pub(super) fn expr(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
             // Truncated to the microsecond as `toInt64(x * 1e6)` would be
             // (checked on the engine); NaN, infinities and seconds beyond
             // Int64 microseconds are null, as locally.
-            let guarded = within(&seconds, unix_seconds_range(), str::to_owned);
-            format!("toDateTime64({guarded}, 6, 'UTC')")
+            seconds_to_datetime(&seconds)
         }
         Expr::Cast(inner, to) => cast(&sql(inner)?, type_of(inner, columns), *to)?,
         Expr::Unary(UnaryOp::Neg, inner) => format!("(-{})", sql(inner)?),
@@ -572,6 +571,40 @@ fn float_text(f: f64) -> String {
     } else {
         format!("{text}.0")
     }
+}
+
+/// The seconds ClickHouse's DateTime64 holds, years 0000 to 9999
+/// (`[low, end)`); beyond them it clamps to the first or last instant.
+const SERVER_SECONDS: (f64, f64) = (-62_167_219_200.0, 253_402_300_800.0);
+
+/// `to_datetime(seconds)`: null where the language's is (NaN, infinities,
+/// beyond Int64 microseconds); a time the language has but the server
+/// cannot hold (before year 0 or after 9999) fails the query with
+/// [`TIME_RANGE_MARK`] rather than being clamped. The failing branch is
+/// reached only by rows outside the server's years, and its test is exact
+/// on its own, so it throws for no other row whatever the engine
+/// evaluates.
+fn seconds_to_datetime(seconds: &str) -> String {
+    let (x, again) = shared(seconds);
+    let (low, end) = SERVER_SECONDS;
+    let (language_low, language_end) = unix_seconds_range();
+    let inside = |l: f64, e: f64| {
+        format!(
+            "{again} >= {} AND {again} < {}",
+            float_text(l),
+            float_text(e)
+        )
+    };
+    let beyond = format!(
+        "NOT ({}) AND {}",
+        inside(low, end),
+        inside(language_low, language_end)
+    );
+    format!(
+        "toDateTime64(if({x} >= {} AND {again} < {}, {again}, nullIf(toFloat64(throwIf({beyond}, '{TIME_RANGE_MARK}')), 0)), 6, 'UTC')",
+        float_text(low),
+        float_text(end)
+    )
 }
 
 /// `if(low <= x AND x < end, value(x), NULL)` with the bounds written

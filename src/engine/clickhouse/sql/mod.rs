@@ -36,6 +36,10 @@ use crate::plan::types::Type;
 /// backend recognises it in the server's exception.
 pub const OVERFLOW_MARK: &str = "infraql: integer overflow";
 
+/// The message of the `throwIf` that stops a query converting seconds to a
+/// time outside the years the server's DateTime64 holds.
+pub const TIME_RANGE_MARK: &str = "infraql: a time outside the years 0000 to 9999";
+
 /// A remote table as the emitter needs it: where it is and its columns
 /// with their ClickHouse types.
 #[derive(Debug, Clone, PartialEq)]
