@@ -575,7 +575,7 @@ fn float_text(f: f64) -> String {
 
 /// The seconds ClickHouse's DateTime64 holds, years 0000 to 9999
 /// (`[low, end)`); beyond them it clamps to the first or last instant.
-const SERVER_SECONDS: (f64, f64) = (-62_167_219_200.0, 253_402_300_800.0);
+pub(super) const SERVER_SECONDS: (f64, f64) = (-62_167_219_200.0, 253_402_300_800.0);
 
 /// `to_datetime(seconds)`: null where the language's is (NaN, infinities,
 /// beyond Int64 microseconds); a time the language has but the server
@@ -584,7 +584,7 @@ const SERVER_SECONDS: (f64, f64) = (-62_167_219_200.0, 253_402_300_800.0);
 /// reached only by rows outside the server's years, and its test is exact
 /// on its own, so it throws for no other row whatever the engine
 /// evaluates.
-fn seconds_to_datetime(seconds: &str) -> String {
+pub(super) fn seconds_to_datetime(seconds: &str) -> String {
     let (x, again) = shared(seconds);
     let (low, end) = SERVER_SECONDS;
     let (language_low, language_end) = unix_seconds_range();
@@ -605,6 +605,12 @@ fn seconds_to_datetime(seconds: &str) -> String {
         float_text(low),
         float_text(end)
     )
+}
+
+/// `to_datetime(seconds)` for seconds known to be inside the server's
+/// years: no guard needed.
+pub(super) fn plain_datetime(seconds: &str) -> String {
+    format!("toDateTime64({seconds}, 6, 'UTC')")
 }
 
 /// `if(low <= x AND x < end, value(x), NULL)` with the bounds written

@@ -13,11 +13,11 @@
 //! twice gets a SELECT of its own.
 
 use super::expr::{
-    Item, Scope, column_names, expr, has_window, is_count, lift, order_by, output_cast,
-    tie_breakers, type_of,
+    Item, SERVER_SECONDS, Scope, column_names, expr, has_window, is_count, lift, order_by,
+    output_cast, plain_datetime, seconds_to_datetime, tie_breakers, type_of,
 };
 use super::{Tables, Unsupported, ident, unsupported};
-use crate::plan::logical::{Expr, JoinKind, Plan, SortKey};
+use crate::plan::logical::{BinaryOp, Expr, JoinKind, Plan, SortKey, Value};
 use crate::plan::types::Type;
 
 /// One SELECT being built.
@@ -41,6 +41,10 @@ struct Select {
     windows: bool,
     /// Columns whose values tell the rows apart, if known.
     unique: Option<Vec<String>>,
+    /// Unix seconds (as written in this SELECT) that its WHERE proves are
+    /// inside the years the server's DateTime64 holds: their conversions
+    /// need no guard here (see [`Select::render_with`]).
+    in_server_years: Vec<String>,
 }
 
 impl Select {
@@ -56,6 +60,7 @@ impl Select {
             distinct: None,
             windows: false,
             unique: None,
+            in_server_years: Vec::new(),
         }
     }
 
@@ -82,7 +87,30 @@ impl Select {
     /// and analyse; an alias means its own expression wherever it is used
     /// in the SELECT, and the table's columns are always qualified, so no
     /// alias can stand for one of them).
+    ///
+    /// `to_datetime` of seconds the WHERE keeps inside the server's years
+    /// is written without its guard in the items, GROUP BY, HAVING and
+    /// ORDER BY (all computed over the rows WHERE keeps; not in WHERE
+    /// itself, whose conditions may be tested in any order).
     fn render_with(&self, items: &[(String, String)]) -> String {
+        let unguarded = |text: &str| -> String {
+            self.in_server_years
+                .iter()
+                .fold(text.to_owned(), |text, seconds| {
+                    text.replace(&seconds_to_datetime(seconds), &plain_datetime(seconds))
+                })
+        };
+        let items: Vec<(String, String)> = items
+            .iter()
+            .map(|(e, alias)| (unguarded(e), alias.clone()))
+            .collect();
+        let items = items.as_slice();
+        let group = self
+            .group
+            .as_ref()
+            .map(|keys| keys.iter().map(|k| unguarded(k)).collect::<Vec<_>>());
+        let having: Vec<String> = self.having.iter().map(|h| unguarded(h)).collect();
+        let order: Vec<String> = self.order.iter().map(|o| unguarded(o)).collect();
         let named = |e: &str| -> Option<String> {
             let plain = e
                 .bytes()
@@ -118,19 +146,18 @@ impl Select {
             sql.push_str(" WHERE ");
             sql.push_str(&conjunction(&self.filters));
         }
-        if let Some(keys) = self.group.as_ref().filter(|k| !k.is_empty()) {
+        if let Some(keys) = group.as_ref().filter(|k| !k.is_empty()) {
             sql.push_str(" GROUP BY ");
             let keys: Vec<String> = keys.iter().map(|k| named(k).unwrap_or(k.clone())).collect();
             sql.push_str(&keys.join(", "));
         }
-        if !self.having.is_empty() {
+        if !having.is_empty() {
             sql.push_str(" HAVING ");
-            sql.push_str(&conjunction(&self.having));
+            sql.push_str(&conjunction(&having));
         }
-        if !self.order.is_empty() {
+        if !order.is_empty() {
             sql.push_str(" ORDER BY ");
-            let order: Vec<String> = self
-                .order
+            let order: Vec<String> = order
                 .iter()
                 .map(|item| {
                     let e = sort_expression(item);
@@ -329,6 +356,8 @@ impl Emitter<'_> {
             select.having.push(condition);
         } else {
             select.filters.push(condition);
+            let proven = seconds_in_server_years(predicate, &select.scope(false));
+            select.in_server_years.extend(proven);
         }
         Ok(select)
     }
@@ -617,6 +646,49 @@ fn project_items(
     Ok((!scope.window_read_twice()).then_some(items))
 }
 
+/// The seconds that `predicate` (a WHERE) bounds on both sides inside the
+/// server's years, as written over `scope`; plain columns only, whose
+/// conversion is always written the same way.
+fn seconds_in_server_years(predicate: &Expr, scope: &Scope) -> Vec<String> {
+    fn conjuncts<'e>(e: &'e Expr, into: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Binary(BinaryOp::And, a, b) => {
+                conjuncts(a, into);
+                conjuncts(b, into);
+            }
+            other => into.push(other),
+        }
+    }
+    let mut terms = Vec::new();
+    conjuncts(predicate, &mut terms);
+    let (low, end) = SERVER_SECONDS;
+    let mut lower: Vec<&Expr> = Vec::new();
+    let mut upper: Vec<&Expr> = Vec::new();
+    for term in terms {
+        if let Expr::Binary(op, x, bound) = term
+            && let Expr::Literal(Value::Float(b)) = **bound
+        {
+            match op {
+                BinaryOp::GtEq | BinaryOp::Gt if b >= low => lower.push(x),
+                BinaryOp::Lt if b <= end => upper.push(x),
+                BinaryOp::LtEq if b < end => upper.push(x),
+                _ => {}
+            }
+        }
+    }
+    let mut proven: Vec<String> = Vec::new();
+    for x in lower {
+        if let Expr::Column(_) = x
+            && upper.contains(&x)
+            && let Ok(sql) = expr(x, scope)
+            && !proven.contains(&sql)
+        {
+            proven.push(sql);
+        }
+    }
+    proven
+}
+
 /// ORDER BY items for a sort over `select`, or `None` when a key would
 /// write out a window function (computed once in a SELECT below).
 fn sort_items(
@@ -646,6 +718,39 @@ fn sort_expression(item: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conversions_of_seconds_the_where_keeps_in_range_lose_their_guard() {
+        let seconds = "t1.`ts`";
+        let guarded = seconds_to_datetime(seconds);
+        let mut select = Select::over("t AS t1".into(), Vec::new());
+        select.filters = vec![format!("hour({guarded}) = 3")];
+        select.in_server_years = vec![seconds.into()];
+        let sql = select.render_with(&[(format!("toStartOfHour({guarded})"), "`h`".into())]);
+        assert_eq!(
+            sql,
+            format!(
+                "SELECT toStartOfHour(toDateTime64(t1.`ts`, 6, 'UTC')) AS `h` FROM t AS t1 WHERE (hour({guarded}) = 3)"
+            )
+        );
+        // Which seconds a WHERE proves: both sides bounded, inside the years.
+        let items = [Item::new("ts", seconds.into(), Type::Float)];
+        let scope = Scope::new(&items, false, None);
+        let bound = |op, b| {
+            Expr::Binary(
+                op,
+                Box::new(Expr::Column("ts".into())),
+                Box::new(Expr::Literal(Value::Float(b))),
+            )
+        };
+        let and = |a, b| Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b));
+        let day = and(bound(BinaryOp::GtEq, 1.7e9), bound(BinaryOp::Lt, 1.8e9));
+        assert_eq!(seconds_in_server_years(&day, &scope), [seconds]);
+        let open = bound(BinaryOp::GtEq, 1.7e9);
+        assert!(seconds_in_server_years(&open, &scope).is_empty());
+        let far = and(bound(BinaryOp::GtEq, 1.7e9), bound(BinaryOp::Lt, 3e11));
+        assert!(seconds_in_server_years(&far, &scope).is_empty());
+    }
 
     #[test]
     fn group_and_order_keys_written_as_an_item_name_its_alias() {
