@@ -384,8 +384,9 @@ pub(super) fn literal(value: &Value) -> String {
     match value {
         Value::Int(n) => format!("toInt64({n})"),
         Value::Float(f) => {
+            // A literal with a point or an exponent is a Float64 there.
             if f.is_finite() {
-                format!("toFloat64({f:?})")
+                float_text(*f)
             } else if f.is_nan() {
                 "nan".to_owned()
             } else if *f > 0.0 {
@@ -548,15 +549,13 @@ pub(super) fn expr(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
     })
 }
 
-/// A side of a comparison: a number literal is written bare, so that
+/// A side of a comparison: an integer literal is written bare, so that
 /// `status >= 200` compares a UInt16 column with a small constant as a
 /// hand-written statement does (ClickHouse compares integers of any widths
-/// and signs exactly, and a literal with a point or an exponent is a
-/// Float64, so the answer is the same as with `toInt64(200)`).
+/// and signs exactly, so the answer is the same as with `toInt64(200)`).
 fn compared(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
     match e {
         Expr::Literal(Value::Int(n)) => Ok(n.to_string()),
-        Expr::Literal(Value::Float(f)) if f.is_finite() => Ok(float_text(*f)),
         _ => expr(e, scope),
     }
 }

@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn float_literals_keep_a_decimal_point() {
-        assert_eq!(literal(&Value::Float(1.0)), "toFloat64(1.0)");
-        assert_eq!(literal(&Value::Float(0.1)), "toFloat64(0.1)");
+        assert_eq!(literal(&Value::Float(1.0)), "1.0");
+        assert_eq!(literal(&Value::Float(0.1)), "0.1");
     }
 }
