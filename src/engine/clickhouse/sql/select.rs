@@ -45,6 +45,10 @@ struct Select {
     /// inside the years the server's DateTime64 holds: their conversions
     /// need no guard here (see [`Select::render_with`]).
     in_server_years: Vec<String>,
+    /// Those of them its WHERE also keeps inside DateTime's range (1970 to
+    /// 2106): their hour, day, minute and whole-second interval starts are
+    /// taken on DateTime, which is cheaper than on DateTime64.
+    in_datetime32: Vec<String>,
 }
 
 impl Select {
@@ -61,6 +65,7 @@ impl Select {
             windows: false,
             unique: None,
             in_server_years: Vec::new(),
+            in_datetime32: Vec::new(),
         }
     }
 
@@ -94,11 +99,31 @@ impl Select {
     /// itself, whose conditions may be tested in any order).
     fn render_with(&self, items: &[(String, String)]) -> String {
         let unguarded = |text: &str| -> String {
-            self.in_server_years
+            let text = self
+                .in_datetime32
                 .iter()
                 .fold(text.to_owned(), |text, seconds| {
-                    text.replace(&seconds_to_datetime(seconds), &plain_datetime(seconds))
-                })
+                    let (guarded, narrow) = (
+                        seconds_to_datetime(seconds),
+                        format!("toDateTime({seconds}, 'UTC')"),
+                    );
+                    // Truncating non-negative seconds to whole ones keeps
+                    // every start of an hour, day, minute or whole-second
+                    // interval (the callers cast the start back to DateTime64).
+                    [
+                        "toStartOfHour(",
+                        "toStartOfDay(",
+                        "toStartOfMinute(",
+                        "toStartOfInterval(",
+                    ]
+                    .iter()
+                    .fold(text, |text, start| {
+                        text.replace(&format!("{start}{guarded}"), &format!("{start}{narrow}"))
+                    })
+                });
+            self.in_server_years.iter().fold(text, |text, seconds| {
+                text.replace(&seconds_to_datetime(seconds), &plain_datetime(seconds))
+            })
         };
         let items: Vec<(String, String)> = items
             .iter()
@@ -356,8 +381,11 @@ impl Emitter<'_> {
             select.having.push(condition);
         } else {
             select.filters.push(condition);
-            let proven = seconds_in_server_years(predicate, &select.scope(false));
+            let scope = select.scope(false);
+            let proven = seconds_within(predicate, &scope, SERVER_SECONDS);
+            let narrow = seconds_within(predicate, &scope, (0.0, f64::from(u32::MAX)));
             select.in_server_years.extend(proven);
+            select.in_datetime32.extend(narrow);
         }
         Ok(select)
     }
@@ -646,10 +674,10 @@ fn project_items(
     Ok((!scope.window_read_twice()).then_some(items))
 }
 
-/// The seconds that `predicate` (a WHERE) bounds on both sides inside the
-/// server's years, as written over `scope`; plain columns only, whose
+/// The seconds that `predicate` (a WHERE) bounds on both sides inside
+/// `[low, end)`, as written over `scope`; plain columns only, whose
 /// conversion is always written the same way.
-fn seconds_in_server_years(predicate: &Expr, scope: &Scope) -> Vec<String> {
+fn seconds_within(predicate: &Expr, scope: &Scope, (low, end): (f64, f64)) -> Vec<String> {
     fn conjuncts<'e>(e: &'e Expr, into: &mut Vec<&'e Expr>) {
         match e {
             Expr::Binary(BinaryOp::And, a, b) => {
@@ -661,7 +689,6 @@ fn seconds_in_server_years(predicate: &Expr, scope: &Scope) -> Vec<String> {
     }
     let mut terms = Vec::new();
     conjuncts(predicate, &mut terms);
-    let (low, end) = SERVER_SECONDS;
     let mut lower: Vec<&Expr> = Vec::new();
     let mut upper: Vec<&Expr> = Vec::new();
     for term in terms {
@@ -745,11 +772,23 @@ mod tests {
         };
         let and = |a, b| Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b));
         let day = and(bound(BinaryOp::GtEq, 1.7e9), bound(BinaryOp::Lt, 1.8e9));
-        assert_eq!(seconds_in_server_years(&day, &scope), [seconds]);
+        assert_eq!(seconds_within(&day, &scope, SERVER_SECONDS), [seconds]);
         let open = bound(BinaryOp::GtEq, 1.7e9);
-        assert!(seconds_in_server_years(&open, &scope).is_empty());
+        assert!(seconds_within(&open, &scope, SERVER_SECONDS).is_empty());
         let far = and(bound(BinaryOp::GtEq, 1.7e9), bound(BinaryOp::Lt, 3e11));
-        assert!(seconds_in_server_years(&far, &scope).is_empty());
+        assert!(seconds_within(&far, &scope, SERVER_SECONDS).is_empty());
+        // Starts of hours of seconds in DateTime's range are taken on it.
+        let mut select = Select::over("t AS t1".into(), Vec::new());
+        select.in_server_years = vec![seconds.into()];
+        select.in_datetime32 = vec![seconds.into()];
+        let sql = select.render_with(&[
+            (format!("toStartOfHour({guarded})"), "`h`".into()),
+            (guarded.clone(), "`t`".into()),
+        ]);
+        assert_eq!(
+            sql,
+            "SELECT toStartOfHour(toDateTime(t1.`ts`, 'UTC')) AS `h`, toDateTime64(t1.`ts`, 6, 'UTC') AS `t` FROM t AS t1"
+        );
     }
 
     #[test]
