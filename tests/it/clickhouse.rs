@@ -755,6 +755,19 @@ fn times_the_server_cannot_hold_fail_rather_than_clamp() {
     let error = rows(&mut session, "far_seconds | select t = to_datetime(s)")
         .expect_err("year 11,476 cannot be held");
     assert!(error.contains("outside the years 0000 to 9999"), "{error}");
+    // Datetime arithmetic past the year 9999 too.
+    let error = rows(
+        &mut session,
+        "odd_seconds | where s > 0 and s < 1e12 | select t = to_datetime(s) + 3000000d",
+    )
+    .expect_err("year 10,239 cannot be held");
+    assert!(error.contains("outside the years 0000 to 9999"), "{error}");
+    let near = rows(
+        &mut session,
+        "odd_seconds | where s > 0 and s < 1e12 | select t = to_datetime(s) + 1d",
+    )
+    .expect("a day later is held");
+    assert_eq!(near, [[["2025-11-24 00:00:00.500".to_owned()]]]);
     administer(server, "DROP TABLE apisix_logs.odd_seconds");
     administer(server, "DROP TABLE apisix_logs.far_seconds");
 }

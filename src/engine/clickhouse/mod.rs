@@ -417,7 +417,7 @@ impl ClickHouse {
                 if *code == THROW_IF && message.contains(TIME_RANGE_MARK) =>
             {
                 RunError::Failed(
-                    "`to_datetime` gave a time outside the years 0000 to 9999, which the ClickHouse server cannot hold (it would move it to the nearest year it has): keep those rows out first, e.g. `where timestamp >= -62167219200 and timestamp < 253402300800`".to_owned(),
+                    "the query makes a time outside the years 0000 to 9999 (from `to_datetime` or datetime arithmetic), which the ClickHouse server cannot hold (it would move it to the nearest instant it has): keep those rows out first, e.g. `where timestamp >= -62167219200 and timestamp < 253402300800`".to_owned(),
                 )
             }
             HttpError::Server { code, .. } if *code == QUERY_WAS_CANCELLED => RunError::Cancelled,

@@ -658,7 +658,15 @@ fn cast(x: &str, from: Type, to: Type) -> Result<String, Unsupported> {
         }
         (Duration, Int) | (Int, Duration) => x.to_owned(),
         (Datetime, Int) => format!("toUnixTimestamp64Micro({x})"),
-        (Int, Datetime) => format!("fromUnixTimestamp64Micro({x}, 'UTC')"),
+        // Microseconds outside the server's years fail rather than clamp.
+        (Int, Datetime) => {
+            let (micros, again) = shared(x);
+            let (low, end) = SERVER_SECONDS;
+            let (low, end) = (low as i64 * 1_000_000, end as i64 * 1_000_000);
+            format!(
+                "fromUnixTimestamp64Micro({micros} + throwIf({again} < {low} OR {again} >= {end}, '{TIME_RANGE_MARK}'), 'UTC')"
+            )
+        }
         (Date, Datetime) => format!("toDateTime64({x}, 6, 'UTC')"),
         (Datetime, Date) => format!("toDate32({x})"),
         (Int | Bool | Date, String) => format!("toString({x})"),
