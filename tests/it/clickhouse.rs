@@ -722,6 +722,42 @@ fn a_table_changed_on_the_server_is_read_again() {
     administer(server, "DROP TABLE apisix_logs.changing");
 }
 
+/// NaN compares on the server as locally: the greatest float, equal to
+/// itself (ClickHouse's own NaN compares as nothing).
+#[test]
+fn nan_compares_as_on_the_local_engine() {
+    let server = server_or_skip!();
+    administer(
+        server,
+        "CREATE TABLE apisix_logs.nan_values (s Nullable(Float64)) ENGINE = Memory",
+    );
+    administer(
+        server,
+        "INSERT INTO apisix_logs.nan_values VALUES (nan), (inf), (1.5), (-1), (NULL), (nan)",
+    );
+    let mut session = remote_session(server);
+    // The local engine's answers over the same values.
+    for (condition, expected) in [
+        ("s > 0", "4"),
+        ("s >= 1.5", "4"),
+        ("s < 0", "1"),
+        ("s == s", "5"),
+        ("s != 1.5", "4"),
+        ("0 < s", "4"),
+        ("s > s - 1", "2"),
+        ("s >= s", "5"),
+        ("s - 1 < s", "2"),
+    ] {
+        let count = rows(
+            &mut session,
+            &format!("nan_values | where {condition} | count"),
+        )
+        .unwrap_or_else(|e| panic!("{condition}: {e}"));
+        assert_eq!(count, [[[expected.to_owned()]]], "{condition}");
+    }
+    administer(server, "DROP TABLE apisix_logs.nan_values");
+}
+
 /// `to_datetime` of seconds on the server: null where it is locally (NaN,
 /// infinities, beyond Int64 microseconds), and a time the server's
 /// DateTime64 cannot hold (after year 9999) fails the query instead of

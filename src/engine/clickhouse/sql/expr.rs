@@ -504,7 +504,13 @@ pub(super) fn expr(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
         Expr::Unary(UnaryOp::Neg, inner) => format!("(-{})", sql(inner)?),
         Expr::Unary(UnaryOp::Not, inner) => format!("(NOT {})", sql(inner)?),
         Expr::Binary(op, l, r) if op.is_comparison() => {
-            binary(*op, &compared(l, columns)?, &compared(r, columns)?)
+            let floats = [l, r].iter().any(|e| type_of(e, columns) == Type::Float);
+            let (l_sql, r_sql) = (compared(l, columns)?, compared(r, columns)?);
+            if floats {
+                nan_aware(*op, (l, &l_sql), (r, &r_sql))
+            } else {
+                binary(*op, &l_sql, &r_sql)
+            }
         }
         Expr::Binary(op, l, r) => binary(*op, &sql(l)?, &sql(r)?),
         Expr::StringTest(test, text, pattern) => string_test(*test, &sql(text)?, pattern, columns)?,
@@ -622,6 +628,64 @@ fn within(x: &str, (low, end): (f64, f64), value: impl Fn(&str) -> String) -> St
         float_text(end),
         value(&again)
     )
+}
+
+/// A comparison of floats with the language's NaN: the greatest float and
+/// equal to itself, as locally (and in DuckDB and PostgreSQL), where
+/// ClickHouse's NaN compares as nothing. Against a constant other than NaN
+/// only `>` and `>=` need a second test; otherwise both sides are looked
+/// at. A null side stays null: a null condition in `if` takes the plain
+/// comparison, which is null.
+fn nan_aware(op: BinaryOp, (l, l_sql): (&Expr, &str), (r, r_sql): (&Expr, &str)) -> String {
+    let number = |e: &Expr| match e {
+        Expr::Literal(Value::Float(f)) => !f.is_nan(),
+        Expr::Literal(Value::Int(_)) => true,
+        _ => false,
+    };
+    // `c < x` is `x > c`: constants on the right.
+    let (op, x, c, constant) = match (number(l), number(r)) {
+        (false, true) => (op, l_sql, r_sql, true),
+        (true, false) => (flipped(op), r_sql, l_sql, true),
+        _ => (op, l_sql, r_sql, false),
+    };
+    if constant {
+        return match op {
+            BinaryOp::Gt | BinaryOp::GtEq => {
+                let (x, again) = shared(x);
+                format!("({} OR isNaN({again}))", binary(op, &x, c))
+            }
+            _ => binary(op, x, c),
+        };
+    }
+    let (a, a2) = shared(x);
+    let (b, b2) = shared(c);
+    match op {
+        BinaryOp::Eq => {
+            format!("if(isNaN({a}) OR isNaN({b}), isNaN({a2}) AND isNaN({b2}), {a2} = {b2})")
+        }
+        BinaryOp::NotEq => {
+            format!("if(isNaN({a}) OR isNaN({b}), NOT (isNaN({a2}) AND isNaN({b2})), {a2} != {b2})")
+        }
+        BinaryOp::Gt => {
+            format!("if(isNaN({a}) OR isNaN({b}), isNaN({a2}) AND NOT isNaN({b2}), {a2} > {b2})")
+        }
+        BinaryOp::GtEq => format!("if(isNaN({a}) OR isNaN({b}), isNaN({a2}), {a2} >= {b2})"),
+        BinaryOp::Lt => {
+            format!("if(isNaN({a}) OR isNaN({b}), isNaN({b2}) AND NOT isNaN({a2}), {a2} < {b2})")
+        }
+        _ => format!("if(isNaN({a}) OR isNaN({b}), isNaN({b2}), {a2} <= {b2})"),
+    }
+}
+
+/// `op` with its sides swapped: `a op b` is `b flipped(op) a`.
+fn flipped(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::LtEq => BinaryOp::GtEq,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::GtEq => BinaryOp::LtEq,
+        other => other,
+    }
 }
 
 fn binary(op: BinaryOp, l: &str, r: &str) -> String {
