@@ -339,6 +339,23 @@ impl Expr {
         Expr::Column(name.into())
     }
 
+    /// The terms of an `and` chain, in order (the expression itself when it
+    /// is no `and`).
+    pub fn conjuncts(&self) -> Vec<&Expr> {
+        fn collect<'e>(e: &'e Expr, into: &mut Vec<&'e Expr>) {
+            match e {
+                Expr::Binary(BinaryOp::And, a, b) => {
+                    collect(a, into);
+                    collect(b, into);
+                }
+                other => into.push(other),
+            }
+        }
+        let mut terms = Vec::new();
+        collect(self, &mut terms);
+        terms
+    }
+
     /// The expressions this one is computed from (its operands; for a
     /// window also its partition and order keys).
     pub fn children(&self) -> Vec<&Expr> {

@@ -799,15 +799,6 @@ pub fn without_implied_bounds(predicate: Expr) -> Expr {
 /// conditions, true of every row the predicate sees (the filters below an
 /// aggregate), already imply.
 pub fn without_bounds_implied_by(predicate: Expr, known: &[&Expr]) -> Expr {
-    fn conjuncts(e: Expr, into: &mut Vec<Expr>) {
-        match e {
-            Expr::Binary(BinaryOp::And, a, b) => {
-                conjuncts(*a, into);
-                conjuncts(*b, into);
-            }
-            other => into.push(other),
-        }
-    }
     /// `x op bound` with an orderable constant bound.
     fn bound(e: &Expr) -> Option<(BinaryOp, &Expr, f64)> {
         let Expr::Binary(op, x, limit) = e else {
@@ -835,16 +826,12 @@ pub fn without_bounds_implied_by(predicate: Expr, known: &[&Expr]) -> Expr {
         },
         _ => false,
     };
-    let mut given = Vec::new();
-    for condition in known {
-        conjuncts((*condition).clone(), &mut given);
-    }
-    let mut terms = Vec::new();
-    conjuncts(predicate.clone(), &mut terms);
+    let given: Vec<&Expr> = known.iter().flat_map(|c| c.conjuncts()).collect();
+    let terms = predicate.conjuncts();
     let before = terms.len();
-    let mut kept: Vec<Expr> = Vec::with_capacity(before);
+    let mut kept: Vec<&Expr> = Vec::with_capacity(before);
     for term in terms {
-        let Some((op, x, limit)) = bound(&term) else {
+        let Some((op, x, limit)) = bound(term) else {
             kept.push(term);
             continue;
         };
@@ -852,7 +839,7 @@ pub fn without_bounds_implied_by(predicate: Expr, known: &[&Expr]) -> Expr {
             bound(g).is_some_and(|(o, y, at)| {
                 o == op
                     && y == x
-                    && same_kind(g, &term)
+                    && same_kind(g, term)
                     && match op {
                         BinaryOp::Lt | BinaryOp::LtEq => at <= limit,
                         _ => at >= limit,
@@ -864,7 +851,7 @@ pub fn without_bounds_implied_by(predicate: Expr, known: &[&Expr]) -> Expr {
         }
         let looser = kept.iter().enumerate().find_map(|(at, k)| {
             bound(k)
-                .filter(|&(o, y, _)| o == op && y == x && same_kind(k, &term))
+                .filter(|&(o, y, _)| o == op && y == x && same_kind(k, term))
                 .map(|(_, _, existing)| (at, existing))
         });
         match looser {
@@ -884,7 +871,7 @@ pub fn without_bounds_implied_by(predicate: Expr, known: &[&Expr]) -> Expr {
         return predicate;
     }
     // Every bound implied: the condition holds for every row seen.
-    balanced(BinaryOp::And, kept)
+    balanced(BinaryOp::And, kept.into_iter().cloned().collect())
 }
 
 /// `derive t = to_datetime(seconds) | where t >= 2025-11-24 and …`: the

@@ -101,13 +101,16 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// Whether `sql` is one (qualified) name or number, with nothing to compute.
+pub(super) fn is_plain(sql: &str) -> bool {
+    sql.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'`' | b'_'))
+}
+
 /// Whether `sql` needs no brackets around it to be one operand: a
 /// (qualified) name, a number, or one function call.
 fn is_atom(sql: &str) -> bool {
-    let simple = |s: &str| {
-        s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'`' | b'_'))
-    };
+    let simple = is_plain;
     if simple(sql) {
         return true;
     }
@@ -194,10 +197,7 @@ pub(super) fn reset_shared() {
 /// name. (Writing it out each time made nested checks and roundings grow
 /// exponentially.) A column or a constant is short already and stays.
 fn shared(sql: &str) -> (String, String) {
-    let simple = sql
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'`' | b'_'));
-    if simple {
+    if is_plain(sql) {
         return (sql.to_owned(), sql.to_owned());
     }
     let n = SHARED.with(|n| {

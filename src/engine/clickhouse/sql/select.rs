@@ -13,8 +13,8 @@
 //! twice gets a SELECT of its own.
 
 use super::expr::{
-    Item, SERVER_SECONDS, Scope, column_names, expr, has_window, is_count, lift, order_by,
-    output_cast, plain_datetime, seconds_to_datetime, tie_breakers, type_of,
+    Item, SERVER_SECONDS, Scope, column_names, expr, has_window, is_count, is_plain, lift,
+    order_by, output_cast, plain_datetime, seconds_to_datetime, tie_breakers, type_of,
 };
 use super::{Tables, Unsupported, ident, unsupported};
 use crate::plan::logical::{BinaryOp, Expr, JoinKind, Plan, SortKey, Value};
@@ -137,10 +137,7 @@ impl Select {
         let having: Vec<String> = self.having.iter().map(|h| unguarded(h)).collect();
         let order: Vec<String> = self.order.iter().map(|o| unguarded(o)).collect();
         let named = |e: &str| -> Option<String> {
-            let plain = e
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'`' | b'_'));
-            if plain {
+            if is_plain(e) {
                 return None;
             }
             items
@@ -678,17 +675,7 @@ fn project_items(
 /// `[low, end)`, as written over `scope`; plain columns only, whose
 /// conversion is always written the same way.
 fn seconds_within(predicate: &Expr, scope: &Scope, (low, end): (f64, f64)) -> Vec<String> {
-    fn conjuncts<'e>(e: &'e Expr, into: &mut Vec<&'e Expr>) {
-        match e {
-            Expr::Binary(BinaryOp::And, a, b) => {
-                conjuncts(a, into);
-                conjuncts(b, into);
-            }
-            other => into.push(other),
-        }
-    }
-    let mut terms = Vec::new();
-    conjuncts(predicate, &mut terms);
+    let terms = predicate.conjuncts();
     let mut lower: Vec<&Expr> = Vec::new();
     let mut upper: Vec<&Expr> = Vec::new();
     for term in terms {
