@@ -92,6 +92,9 @@ struct Args {
     /// Output path without extension: writes OUT.parquet, OUT.csv and OUT.meta.json.
     #[arg(long)]
     out: PathBuf,
+    /// Write only the Parquet file (and the meta file), not the CSV.
+    #[arg(long)]
+    no_csv: bool,
 }
 
 /// 2025-10-25T00:00:00Z in unix seconds: the start of the 30-day window.
@@ -866,13 +869,15 @@ fn main() -> Result<()> {
         ParquetWriter::new(out).finish(&mut frame)?;
         Ok(())
     })?;
-    write_atomically(&with_extension(".csv"), |out| {
-        CsvWriter::new(out)
-            .include_header(true)
-            .with_quote_style(QuoteStyle::NonNumeric)
-            .finish(&mut frame)?;
-        Ok(())
-    })?;
+    if !args.no_csv {
+        write_atomically(&with_extension(".csv"), |out| {
+            CsvWriter::new(out)
+                .include_header(true)
+                .with_quote_style(QuoteStyle::NonNumeric)
+                .finish(&mut frame)?;
+            Ok(())
+        })?;
+    }
     write_atomically(&with_extension(".meta.json"), |out| {
         writeln!(out, r#"{{"rows":{},"seed":{}}}"#, args.rows, args.seed)?;
         Ok(())

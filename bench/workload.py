@@ -36,7 +36,8 @@ class Query:
     id: str
     title: str
     sql: str
-    polars: Callable[[pl.LazyFrame], pl.LazyFrame]
+    polars: Callable[[pl.LazyFrame], pl.LazyFrame] | None = None
+    """None for the questions only the whole-process benchmark asks."""
 
     @property
     def iql_path(self) -> Path:
@@ -523,10 +524,128 @@ QUERIES: list[Query] = [
 ]
 
 
+LAST_24H = "to_timestamp(timestamp) >= TIMESTAMPTZ '2025-11-24 00:00:00+00' - INTERVAL 24 HOUR"
+
+PROCESS_QUERIES: list[Query] = [
+    Query(
+        "18_count_last_24h",
+        "Requests in the last 24h",
+        f"SELECT count(*) AS count FROM logs WHERE {LAST_24H}",
+    ),
+    Query(
+        "19_hourly_last_24h",
+        "Requests and 5xx per hour over the last 24h",
+        f"""
+        SELECT date_trunc('hour', to_timestamp(timestamp)) AS hour, count(*) AS requests,
+               count(*) FILTER (WHERE status >= 500) AS errors
+        FROM logs
+        WHERE {LAST_24H}
+        GROUP BY hour
+        ORDER BY hour
+        """,
+    ),
+    Query(
+        "20_status_share_one_host",
+        "Status share of one small host",
+        """
+        SELECT status, count(*) AS requests,
+               count(*) * 100.0 / sum(count(*)) OVER () AS share_pct
+        FROM logs
+        WHERE host = 'awesome.ecosyste.ms'
+        GROUP BY status
+        ORDER BY requests DESC, status
+        """,
+    ),
+    Query(
+        "21_agents_with_404s_last_7d",
+        "User agents with at least 100 404s in the last 7 days",
+        """
+        SELECT user_agent, count(*) AS not_found
+        FROM logs
+        WHERE to_timestamp(timestamp) >= TIMESTAMPTZ '2025-11-24 00:00:00+00' - INTERVAL 7 DAY
+          AND status = 404
+        GROUP BY user_agent
+        HAVING count(*) >= 100
+        ORDER BY not_found DESC, user_agent
+        """,
+    ),
+    Query(
+        "22_top_country_method",
+        "Top 10 (country, method)",
+        """
+        SELECT country, method, count(*) AS requests, avg(latency) AS avg_ms
+        FROM logs
+        GROUP BY country, method
+        ORDER BY requests DESC, country, method
+        LIMIT 10
+        """,
+    ),
+    Query(
+        "23_first_and_last_day",
+        "Requests per host on the first and last day (union)",
+        """
+        SELECT 'first' AS day, host, count(*) AS requests
+        FROM logs WHERE timestamp < 1761436800 GROUP BY host
+        UNION ALL
+        SELECT 'last' AS day, host, count(*) AS requests
+        FROM logs WHERE timestamp >= 1763856000 GROUP BY host
+        ORDER BY day, requests DESC, host
+        """,
+    ),
+    Query(
+        "24_endpoint_latency_buckets",
+        "Endpoints bucketed by mean latency (sub-query)",
+        """
+        SELECT bucket, count(*) AS endpoints, sum(requests) AS requests
+        FROM (
+            SELECT count(*) AS requests,
+                   CASE WHEN avg(latency) < 50 THEN 'a: under 50 ms'
+                        WHEN avg(latency) < 200 THEN 'b: 50-200 ms'
+                        WHEN avg(latency) < 1000 THEN 'c: 200-1000 ms'
+                        ELSE 'd: 1 s and more' END AS bucket
+            FROM logs
+            GROUP BY host, uri
+        )
+        GROUP BY bucket
+        ORDER BY bucket
+        """,
+    ),
+    Query(
+        "25_host_method_status",
+        "Top 20 (host, method, status)",
+        """
+        SELECT host, method, status, count(*) AS requests, avg(latency) AS avg_ms
+        FROM logs
+        GROUP BY host, method, status
+        ORDER BY requests DESC, host, method, status
+        LIMIT 20
+        """,
+    ),
+    Query(
+        "26_errors_per_day",
+        "Requests and server errors per day",
+        """
+        SELECT date_trunc('day', to_timestamp(timestamp)) AS day, count(*) AS requests,
+               count(*) FILTER (WHERE status >= 500) AS errors,
+               count(*) FILTER (WHERE status >= 500) * 100.0 / count(*) AS error_pct
+        FROM logs
+        GROUP BY day
+        ORDER BY day
+        """,
+    ),
+]
+"""Questions the whole-process benchmark (``process.py``) asks besides
+``QUERIES``: those that touch little data, HAVING-style filters, top-N on
+several keys, a union of two periods, sub-query buckets, a three-key
+group-by. They have no Polars forms."""
+
+ALL_QUERIES: list[Query] = QUERIES + PROCESS_QUERIES
+
+
 def by_id(query_id: str) -> Query:
     """The query named ``query_id``; a ``KeyError`` lists the known ids."""
-    for query in QUERIES:
+    for query in ALL_QUERIES:
         if query.id == query_id:
             return query
-    known = ", ".join(q.id for q in QUERIES)
+    known = ", ".join(q.id for q in ALL_QUERIES)
     raise KeyError(f"no query {query_id!r}; known: {known}")

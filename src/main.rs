@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use infraql::commands::Settings;
+use infraql::engine::allocator::{self, Guarded};
 use infraql::engine::polars::Engine;
 use infraql::format::Format;
 use infraql::render::{self, visible};
@@ -26,6 +27,28 @@ use infraql::session::Session;
 
 use batch::Printer;
 use cli::{Cli, Command};
+
+/// A refused allocation stops the query instead of aborting the process.
+#[global_allocator]
+static ALLOCATOR: Guarded = Guarded::new(out_of_memory);
+
+/// The allocator's last resort: the system refused `size` bytes and the
+/// reserve is spent. Says so without allocating and exits with status 1.
+fn out_of_memory(size: usize) -> ! {
+    let mut digits = [0u8; 20];
+    let shown = allocator::decimal(size, &mut digits);
+    let parts: [&[u8]; 3] = [
+        b"error: out of memory: the system refused ",
+        shown,
+        b" bytes more (the process's memory is limited); the query did not finish and nothing of it was printed\n",
+    ];
+    for part in parts {
+        // SAFETY: writes a valid buffer to standard error.
+        unsafe { libc::write(2, part.as_ptr().cast(), part.len()) };
+    }
+    // SAFETY: ends the process without running destructors or allocating.
+    unsafe { libc::_exit(1) }
+}
 
 /// Stack for the thread that parses, resolves and runs queries. The
 /// language's limits keep every tree small, but the stages walk them

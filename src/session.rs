@@ -218,6 +218,7 @@ impl Session {
                 let cause = match e {
                     RunError::Cancelled => Cause::Cancelled,
                     RunError::OverBudget(_)
+                    | RunError::OutOfMemory
                     | RunError::Failed(_)
                     | RunError::Overflow { .. }
                     | RunError::Stale(_) => Cause::Error,

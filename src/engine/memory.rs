@@ -12,6 +12,11 @@
 //! is lower), unless set with `--memory-limit` or `.memory`. Sizes are
 //! written `4GB`, `512MB`, `1.5GiB`, or as a share: `50%`.
 //!
+//! The budget also counts an address-space limit (`ulimit -v`, `prlimit
+//! --as`); under one, an allocation the system refuses stops the query too
+//! (see [`allocator`](super::allocator)), and the query fails with
+//! [`refused_message`].
+//!
 //! Memory is measured where the operating system reports it (Linux'
 //! `/proc`); elsewhere no default budget is set and a set one is not
 //! enforced.
@@ -101,7 +106,7 @@ pub fn limit() -> Option<u64> {
 }
 
 /// The memory the process may use: the machine's, or its control group's
-/// limit when lower.
+/// limit or its address-space limit when lower.
 pub fn available() -> Option<u64> {
     let machine = std::fs::read_to_string("/proc/meminfo")
         .ok()
@@ -117,7 +122,25 @@ pub fn available() -> Option<u64> {
     .iter()
     .filter_map(|path| std::fs::read_to_string(path).ok())
     .find_map(|text| text.trim().parse::<u64>().ok());
-    Some(group.map_or(machine, |g| g.min(machine)))
+    let limits = [group, address_space_limit()];
+    Some(limits.into_iter().flatten().fold(machine, u64::min))
+}
+
+/// The process's address-space limit (`RLIMIT_AS`), when it has one.
+#[cfg(unix)]
+pub fn address_space_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct passed; nothing else is shared.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } == 0;
+    (ok && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
+}
+
+#[cfg(not(unix))]
+pub fn address_space_limit() -> Option<u64> {
+    None
 }
 
 /// The process's resident memory now, in bytes.
@@ -157,6 +180,19 @@ pub fn exceeded_message(limit: u64) -> String {
     )
 }
 
+/// What a query stopped by a refused allocation reports.
+pub fn refused_message() -> String {
+    let limit = address_space_limit()
+        .map(|l| {
+            format!(
+                " (the process may use at most {} of address space)",
+                describe(l)
+            )
+        })
+        .unwrap_or_default();
+    format!("the query was stopped: the system refused it more memory{limit}")
+}
+
 /// Watches the process's memory while one query runs; stops watching
 /// when dropped. `stop_query` is called once if the budget is exceeded.
 pub struct Watch {
@@ -171,14 +207,18 @@ impl Watch {
         let exceeded = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicBool::new(false));
         let limit = limit().filter(|_| resident().is_some());
-        let thread = limit.and_then(|limit| {
+        super::allocator::arm();
+        let thread = {
             let (exceeded, done) = (Arc::clone(&exceeded), Arc::clone(&done));
             std::thread::Builder::new()
                 .name("infraql-memory".to_owned())
                 .spawn(move || {
                     while !done.load(Ordering::SeqCst) {
-                        if resident().is_some_and(|r| r > limit) {
+                        let over = limit.is_some_and(|l| resident().is_some_and(|r| r > l));
+                        if over {
                             exceeded.store(true, Ordering::SeqCst);
+                        }
+                        if over || super::allocator::tripped() {
                             stop_query();
                             return;
                         }
@@ -186,7 +226,7 @@ impl Watch {
                     }
                 })
                 .ok()
-        });
+        };
         Watch {
             exceeded,
             done,
@@ -198,6 +238,11 @@ impl Watch {
     /// The budget, if the query went over it.
     pub fn exceeded(&self) -> Option<u64> {
         self.limit.filter(|_| self.exceeded.load(Ordering::SeqCst))
+    }
+
+    /// Whether the system refused the query an allocation.
+    pub fn refused(&self) -> bool {
+        super::allocator::tripped()
     }
 }
 

@@ -5,8 +5,10 @@
 //! plan that mixes the two, runs its largest ClickHouse-only parts on the
 //! server and the rest on Polars.
 //!
-//! `memory` is the budget a local run is held to.
+//! `memory` is the budget a local run is held to; `allocator` turns a
+//! refused allocation into a stopped query.
 
+pub mod allocator;
 pub mod clickhouse;
 pub mod memory;
 pub mod polars;
@@ -28,6 +30,10 @@ pub enum RunError {
     /// Stopped because the process outgrew the memory budget (in bytes).
     #[error("{}", memory::exceeded_message(*.0))]
     OverBudget(u64),
+    /// Stopped because the system refused an allocation (an address-space
+    /// limit).
+    #[error("{}", memory::refused_message())]
+    OutOfMemory,
     /// The query could not be answered; the message says why in the
     /// language's terms (a file and line where a file is to blame).
     #[error("{0}")]

@@ -29,7 +29,9 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
                 input.limit(0)
             }
         }
-        Plan::Filter { input, predicate } => lower(input, sources)?.filter(lower_expr(predicate)),
+        Plan::Filter { input, predicate } => {
+            lower(input, sources)?.filter(super::ranges::lower_predicate(predicate))
+        }
         Plan::Select { input, columns } => {
             let exprs: Vec<pl::Expr> = columns
                 .iter()

@@ -9,6 +9,7 @@ mod expr;
 pub mod files;
 mod lower;
 mod parquet_check;
+mod ranges;
 pub mod sources;
 pub use crate::frame::types;
 
@@ -203,7 +204,11 @@ impl Engine {
         let watch = memory::Watch::start(stop_running_queries);
         let outcome = catch_polars_abort(run);
         let over_budget = watch.exceeded();
+        let refused = watch.refused();
         drop(watch);
+        if refused {
+            return Err(RunError::OutOfMemory);
+        }
         match (outcome, over_budget) {
             (_, Some(limit)) => Err(RunError::OverBudget(limit)),
             (Ok(Ok(result)), None) => result.map_err(|e| self.explain_failure(plan, &e)),
