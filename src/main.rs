@@ -260,6 +260,11 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     }
     if sources.is_empty() {
         if io::stdin().is_terminal() && cli.output.is_none() {
+            // The shell keeps the tables it reads from files (`.cache`).
+            session
+                .engine()
+                .cache()
+                .set_budget(infraql::commands::default_cache_budget());
             return repl::run(session, cli.format, view(&cli))
                 .map_err(Stop::Failed)
                 .map(|()| ExitCode::SUCCESS);

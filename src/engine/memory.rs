@@ -85,12 +85,17 @@ pub fn parse_limit(text: &str) -> Result<Limit, String> {
 
 /// Sets the budget of every later query.
 pub fn set_limit(limit: Limit) {
-    let bytes = match limit {
-        Limit::Bytes(b) => b,
-        Limit::Percent(p) => available().map_or(u64::MAX, |a| (a as f64 * p / 100.0) as u64),
-        Limit::Unlimited => u64::MAX,
-    };
-    LIMIT.store(bytes.max(1), Ordering::SeqCst);
+    LIMIT.store(bytes_of(limit).unwrap_or(u64::MAX).max(1), Ordering::SeqCst);
+}
+
+/// A limit in bytes (`None`: unlimited); a percentage is of
+/// [`available`].
+pub fn bytes_of(limit: Limit) -> Option<u64> {
+    match limit {
+        Limit::Bytes(b) => Some(b),
+        Limit::Percent(p) => available().map(|a| (a as f64 * p / 100.0) as u64),
+        Limit::Unlimited => None,
+    }
 }
 
 /// The budget in force, in bytes (`None`: unlimited).

@@ -1,6 +1,7 @@
 //! The integration tests, in one binary so Polars is linked once.
 
 mod architecture;
+mod cache;
 mod cli;
 mod clickhouse;
 mod consistency;

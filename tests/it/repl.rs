@@ -93,7 +93,7 @@ fn runs_queries_commands_and_survives_errors() {
     repl.exp_string(PROMPT).unwrap();
     repl.send_line(".explain logs | where status == 429 | select host")
         .unwrap();
-    repl.exp_string("PROJECT 2/14 COLUMNS").unwrap();
+    repl.exp_string("2/14 COLUMNS").unwrap();
     repl.exp_string(PROMPT).unwrap();
 
     repl.send_line(".help").unwrap();
@@ -287,6 +287,37 @@ fn chart_draws_bars_with_values() {
     repl.exp_string("packages ").unwrap();
     repl.exp_string(" 167,100,000").unwrap();
     repl.exp_string("issues ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".quit").unwrap();
+    repl.exp_eof().unwrap();
+}
+
+/// The shell keeps a table read from a file after its first use; the next
+/// question reads the kept table, and a rewritten file is read again.
+#[test]
+fn the_shell_keeps_file_tables_in_its_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("hits.csv");
+    std::fs::write(&csv, "host,status\na,200\nb,404\n").unwrap();
+    let table = format!("hits={}", csv.display());
+    let mut repl = start_with(
+        &dir.path().join("history.txt"),
+        &[("NO_COLOR", "1")],
+        &["--table", &table],
+    );
+    repl.send_line(".cache").unwrap();
+    repl.exp_string("(tables read from files are kept after their first use)")
+        .unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("hits | count").unwrap();
+    repl.exp_string("     2 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".cache").unwrap();
+    repl.exp_string("hits: 2 rows").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    std::fs::write(&csv, "host,status\na,200\nb,404\nc,500\n").unwrap();
+    repl.send_line("hits | count").unwrap();
+    repl.exp_string("     3 ").unwrap();
     repl.exp_string(PROMPT).unwrap();
     repl.send_line(".quit").unwrap();
     repl.exp_eof().unwrap();

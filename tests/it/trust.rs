@@ -107,6 +107,43 @@ fn a_join_that_explodes_is_stopped_by_the_memory_budget() {
         ));
 }
 
+/// Under an address-space cap the system refuses memory outright, which
+/// Rust answers by aborting the process: the query must fail instead, with
+/// exit code 1, a message saying memory ran out, and nothing printed.
+#[test]
+fn a_join_that_explodes_under_an_address_space_cap_fails_cleanly() {
+    if std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: prlimit is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("same_key.csv");
+    let mut csv = String::from("k,v\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("1,{i}\n"));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let from = format!("from \"{}\"", path.display());
+    // 400 million rows of 8 bytes do not fit in 2 GB of address space; the
+    // watcher's budget is off so only the system can refuse.
+    let output = std::process::Command::new("prlimit")
+        .args(["--as=2000000000", env!("CARGO_BIN_EXE_infraql")])
+        .args(["--memory-limit", "none", "--format", "csv", "-e"])
+        .arg(format!("{from} | join ({from}) on k | select v"))
+        .env("INFRAQL_HISTORY", "")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
+    assert!(!stderr.contains("memory allocation"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+}
+
 #[test]
 fn memory_budgets_that_make_no_sense_are_usage_errors() {
     infraql()

@@ -4,6 +4,7 @@
 //! Invariant: this is the only module (with `render` and `export`, which
 //! write frames) that uses Polars types.
 
+pub mod cache;
 pub(crate) mod errors;
 mod expr;
 pub mod files;
@@ -18,8 +19,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ::polars::error::abort::catch_polars_abort;
-use ::polars::prelude::{DataFrame, Engine as PolarsEngine, LazyFrame};
+use ::polars::prelude::{DataFrame, Engine as PolarsEngine, IntoLazy, LazyFrame};
 
+use cache::{Kept, Stamp, TableCache};
 pub use errors::describe as describe_error;
 use sources::Sources;
 
@@ -103,6 +105,8 @@ pub struct Engine {
     /// The path (or glob) each file-backed table was read from, for
     /// explaining read failures.
     origins: BTreeMap<String, String>,
+    /// File-backed tables kept in memory (`.cache`); clones share it.
+    cache: TableCache,
 }
 
 impl Engine {
@@ -137,6 +141,7 @@ impl Engine {
     /// Adds (or replaces) a table read from a file or glob.
     pub fn add_file(&mut self, name: &str, path: &str) -> Result<(), String> {
         let (frame, schema) = read_file(path)?;
+        self.cache.forget(name);
         self.sources.insert(name, frame);
         self.schemas.insert(name.to_owned(), schema);
         self.origins.insert(name.to_owned(), path.to_owned());
@@ -159,19 +164,32 @@ impl Engine {
     /// Adds (or replaces) a table holding `frame`.
     pub fn add_frame(&mut self, name: &str, frame: DataFrame) -> Result<(), String> {
         let schema = types::to_schema(frame.schema())?;
+        self.cache.forget(name);
+        self.origins.remove(name);
         sources::register(&mut self.sources, name, frame);
         self.schemas.insert(name.to_owned(), schema);
         Ok(())
     }
 
-    /// The lazy frame computing `plan`.
+    /// The session's table cache (`.cache`).
+    pub fn cache(&self) -> &TableCache {
+        &self.cache
+    }
+
+    /// The lazy frame computing `plan`, over the tables kept in the cache
+    /// where they are (without reading any table into it).
     pub fn lazy(&self, plan: &Plan) -> Result<LazyFrame, String> {
+        let sources = self.sources_for(plan, false).map_err(|e| e.to_string())?;
+        Self::lower_over(plan, &sources)
+    }
+
+    fn lower_over(plan: &Plan, sources: &Sources) -> Result<LazyFrame, String> {
         // Polars' expression simplifier rewrites `a and not a` to false
         // inside filters, which is wrong where `a` is null and the result
         // is tested further (`where not (a and not a)` dropped rows that
         // hold). The plan arrives as the language meant it; it is not
         // simplified again.
-        let frame = lower::lower(plan, &self.sources)?.with_simplify_expr(false);
+        let frame = lower::lower(plan, sources)?.with_simplify_expr(false);
         // Polars sizes a sort that keeps N rows by N, before it knows how
         // many rows there are (`top 100000000 by x` asked for 4 GB on a
         // table of 22 rows). Past a size that fusing only a large limit
@@ -198,8 +216,12 @@ impl Engine {
     /// While it runs, the process's memory is watched (see
     /// [`memory`](crate::engine::memory)): past the budget the run stops
     /// the same way, with a message saying so.
+    ///
+    /// With the cache on, each file-backed table the plan reads is read
+    /// into it first, when it fits (see [`cache`]).
     pub fn collect(&self, plan: &Plan) -> Result<DataFrame, RunError> {
-        let frame = self.lazy(plan).map_err(RunError::Failed)?;
+        let sources = self.sources_for(plan, true)?;
+        let frame = Self::lower_over(plan, &sources).map_err(RunError::Failed)?;
         let run = std::panic::AssertUnwindSafe(|| Self::run(frame));
         let watch = memory::Watch::start(stop_running_queries);
         let outcome = catch_polars_abort(run);
@@ -214,6 +236,129 @@ impl Engine {
             (Ok(Ok(result)), None) => result.map_err(|e| self.explain_failure(plan, &e)),
             (Ok(Err(panicked)), None) => Err(RunError::Failed(panicked)),
             (Err(_), None) => Err(RunError::Cancelled),
+        }
+    }
+
+    /// The tables `plan` reads: kept frames for the file-backed tables the
+    /// cache holds (fresh ones), read into it first when `load` and the
+    /// cache wants them; the scans otherwise.
+    fn sources_for(&self, plan: &Plan, load: bool) -> Result<Sources, RunError> {
+        let mut names = Vec::new();
+        table_names(plan, &mut names);
+        let mut sources: Option<Sources> = None;
+        for name in names {
+            let Some(path) = self.origins.get(&name) else {
+                continue;
+            };
+            let stamp = Stamp::of(path);
+            let kept = self.cache.fresh(&name, stamp.as_ref());
+            if stamp.is_none() {
+                // The files are gone or unreadable since the table was
+                // added: say which, rather than the scan's bare "not found".
+                if let Err(error) = files::expand(path) {
+                    return Err(RunError::Failed(error.to_string()));
+                }
+            }
+            let frame = match kept {
+                Some(frame) => Some(frame),
+                None => match stamp {
+                    Some(stamp) if load && self.cache.wants(&name, &stamp) => {
+                        self.read_into_cache(&name, stamp)?.ok()
+                    }
+                    _ => None,
+                },
+            };
+            if let Some(frame) = frame {
+                sources
+                    .get_or_insert_with(|| self.sources.clone())
+                    .insert(&name, frame.lazy());
+            }
+        }
+        Ok(sources.unwrap_or_else(|| self.sources.clone()))
+    }
+
+    /// Reads the file-backed table `name` into the cache now (`.cache load
+    /// NAME`): `Ok(Err(reason))` when it is not kept, an error when
+    /// reading it fails or is cancelled.
+    pub fn load_into_cache(&self, name: &str) -> Result<Result<Kept, String>, RunError> {
+        let Some(path) = self.origins.get(name) else {
+            return Ok(Err(if self.schemas.contains_key(name) {
+                format!("`{name}` is not read from files")
+            } else {
+                format!("no table `{name}`")
+            }));
+        };
+        let Some(stamp) = Stamp::of(path) else {
+            return Err(RunError::Failed(match files::expand(path) {
+                Err(e) => e.to_string(),
+                Ok(_) => format!("cannot look at the files of `{path}`"),
+            }));
+        };
+        let frame = self.read_into_cache(name, stamp)?;
+        Ok(frame.map(|_| {
+            self.cache
+                .kept()
+                .into_iter()
+                .find(|k| k.name == name)
+                .expect("a table just kept is listed")
+        }))
+    }
+
+    /// Reads `name` whole (its files look like `stamp`) under the query
+    /// budget, and keeps it when it fits what is left of the cache's.
+    fn read_into_cache(
+        &self,
+        name: &str,
+        stamp: Stamp,
+    ) -> Result<Result<DataFrame, String>, RunError> {
+        let Some(room) = self.cache.room() else {
+            return Ok(Err(
+                "the cache is off: give it a budget with .cache SIZE".to_owned()
+            ));
+        };
+        let Some(scan) = self.sources.table(name) else {
+            return Ok(Err(format!("no table `{name}`")));
+        };
+        let not_kept = |reason: String| {
+            self.cache.skip(name, stamp.clone(), reason.clone());
+            Ok(Err(reason))
+        };
+        // Decoded, a table takes at least the room of its files: one that
+        // cannot fit is not read for nothing.
+        if stamp.bytes() > room {
+            return not_kept(format!(
+                "its files alone take {}, more than the {} left in the cache",
+                memory::describe(stamp.bytes()),
+                memory::describe(room)
+            ));
+        }
+        let started = std::time::Instant::now();
+        let watch = memory::Watch::start(stop_running_queries);
+        let outcome = catch_polars_abort(std::panic::AssertUnwindSafe(|| Self::run(scan)));
+        let (exceeded, refused) = (watch.exceeded(), watch.refused());
+        drop(watch);
+        if refused {
+            return not_kept("reading it, the system refused more memory".to_owned());
+        }
+        if let Some(limit) = exceeded {
+            return not_kept(format!(
+                "reading it went past the memory budget of {}",
+                memory::describe(limit)
+            ));
+        }
+        match outcome {
+            Ok(Ok(Ok(frame))) => Ok(self
+                .cache
+                .keep(name, frame.clone(), stamp, started.elapsed())
+                .map(|_| frame)),
+            Ok(Ok(Err(error))) => Err(self.explain_failure(
+                &Plan::Table {
+                    name: name.to_owned(),
+                },
+                &error,
+            )),
+            Ok(Err(panicked)) => Err(RunError::Failed(panicked)),
+            Err(_) => Err(RunError::Cancelled),
         }
     }
 
@@ -303,6 +448,18 @@ impl Catalog for Engine {
 
     fn file(&self, path: &str) -> Result<Schema, String> {
         read_file(path).map(|(_, schema)| schema)
+    }
+}
+
+/// The names of the tables `plan` reads, each once, in the order met.
+fn table_names(plan: &Plan, out: &mut Vec<String>) {
+    if let Plan::Table { name } = plan
+        && !out.contains(name)
+    {
+        out.push(name.clone());
+    }
+    for input in plan.inputs() {
+        table_names(input, out);
     }
 }
 

@@ -1,5 +1,6 @@
 //! The REPL's dot-commands: `.help`, `.tables`, `.schema`, `.mode`,
-//! `.output`, `.timer`, `.maxrows`, `.humanize`, `.read`, `.load`,
+//! `.output`, `.timer`, `.maxrows`, `.humanize`, `.memory`, `.cache`,
+//! `.read`, `.load`,
 //! `.explain`, `.now`, `.quit`.
 //!
 //! They answer with text and change the [`Settings`] the REPL shows results
@@ -10,6 +11,8 @@
 //! table names, file names) are shown with their control characters
 //! escaped (see [`crate::render::visible`]), tables measured on the escaped
 //! text.
+
+mod cache;
 
 use std::path::PathBuf;
 
@@ -92,6 +95,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".memory [SIZE|none]",
         "show or set the memory budget of a query (4GB, 512MB, 50%)",
     ),
+    (
+        ".cache [SIZE|off|clear|load T]",
+        "tables read from files kept in memory after first use: show, budget, empty, read now",
+    ),
     (".read FILE", "run the queries and dot-commands in FILE"),
     (
         ".load PATH as NAME",
@@ -155,6 +162,8 @@ pub fn names() -> impl Iterator<Item = &'static str> {
         .chain([".exit"])
 }
 
+pub use cache::default_budget as default_cache_budget;
+
 /// `.memory`: the budget in force, or a new one.
 fn memory_budget(rest: &str) -> Reply {
     use crate::engine::memory;
@@ -205,6 +214,7 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
             )),
         },
         ".memory" => memory_budget(rest),
+        ".cache" => cache::run(session, rest),
         ".read" => read(rest),
         ".load" => load(session, rest),
         ".explain" if rest.is_empty() => Reply::Error("usage: .explain QUERY".to_owned()),
