@@ -2,7 +2,7 @@
 
     python bench/process.py --parquet bench/data/logs_10m.parquet [--runs 5] [--only 18,19]
     python bench/process.py --parquet bench/data/logs_10m.parquet --session
-    python bench/process.py --capped 'bench/data/logs_100m/*.parquet' --cap 4GB
+    python bench/process.py --capped 'bench/data/logs_100m/*.parquet' --cap 4GB [--cap-with cgroup]
 
 Every question of ``workload.ALL_QUERIES`` (the 17 of bench.py and the
 whole-process ones) is asked three ways:
@@ -20,16 +20,19 @@ whole-process ones) is asked three ways:
    ``CREATE TABLE logs AS SELECT * FROM read_parquet(FILE)`` then the SQL.
    The load alone is timed in a process of its own and reported apart; the
    session's question time is the session's time less that.
-3. **Larger than memory** (``--capped GLOB --cap SIZE``): each question once
-   over a glob of files, infraql under ``prlimit --as=SIZE``, DuckDB with
-   ``SET memory_limit`` at three quarters of SIZE (an address-space cap
-   stops DuckDB's own allocator from starting). What each printed on
-   failure, its exit code, time and peak memory.
+3. **Larger than memory** (``--capped GLOB --cap SIZE [--cap-with
+   as|cgroup]``): each question once over a glob of files, infraql under
+   ``prlimit --as=SIZE`` (an address-space cap stops DuckDB's own allocator
+   from starting, so DuckDB runs uncapped with ``SET memory_limit`` at three
+   quarters of SIZE), or both engines in a memory control group of SIZE.
+   What each printed on failure, its exit code, time and peak memory, and
+   whether the two answers agree where both answered. Exit 1 when an
+   answer differs or infraql ended other than with 0 or 1 (killed).
 
 Writes ``bench/results/process_<rows>.md``/``.json``,
 ``bench/results/session_<rows>.md``/``.json`` or
-``bench/results/capped_<rows>.md``/``.json``. Exits 1 when an answer
-differs or an engine failed.
+``bench/results/capped_<as|cgroup>_<rows>.md``/``.json``. Exits 1 when an
+answer differs or an engine failed (in the capped run: see 3.).
 """
 
 from __future__ import annotations
@@ -234,33 +237,90 @@ def parse_size(text: str) -> int:
     return int(text)
 
 
-def time_capped(queries: list[workload.Query], data: str, cap: str) -> list[dict]:
-    """Each question once over a large glob, infraql under an address-space cap."""
+CGROUP_NAME = "infraql_bench"
+
+
+def cgroup_prefix(limit: int) -> list[str]:
+    """A command prefix that runs the rest inside a memory control group of
+    ``limit`` bytes (made here; needs root): v2 ``memory.max`` where the
+    unified hierarchy has the memory controller, else v1's
+    ``memory.limit_in_bytes`` (and the swap limit, so nothing is swapped)."""
+    v2 = Path("/sys/fs/cgroup")
+    v1 = Path("/sys/fs/cgroup/memory")
+    if (v2 / "cgroup.controllers").exists() and "memory" in (v2 / "cgroup.controllers").read_text():
+        group = v2 / CGROUP_NAME
+        group.mkdir(exist_ok=True)
+        (group / "memory.max").write_text(str(limit))
+        swap = group / "memory.swap.max"
+        if swap.exists():
+            swap.write_text("0")
+    elif v1.is_dir():
+        group = v1 / CGROUP_NAME
+        group.mkdir(exist_ok=True)
+        (group / "memory.limit_in_bytes").write_text(str(limit))
+        swap = group / "memory.memsw.limit_in_bytes"
+        if swap.exists():
+            try:
+                swap.write_text(str(limit))
+            except OSError:
+                pass
+    else:
+        raise SystemExit("no memory control group hierarchy under /sys/fs/cgroup")
+    return ["sh", "-c", f'echo $$ > {group}/cgroup.procs && exec "$@"', "sh"]
+
+
+def failure_line(stderr: str, code: int) -> str:
+    """What a failed run said: its ``error:`` line, or how it ended."""
+    if code < 0 or code == 137:
+        return "killed (signal 9: the kernel's out-of-memory killer)"
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    said = next((line for line in lines if line.startswith("error")), lines[-1] if lines else "")
+    return said[:300]
+
+
+def time_capped(queries: list[workload.Query], data: str, cap: str, mode: str) -> list[dict]:
+    """Each question once over a large glob under a memory cap: infraql under
+    ``prlimit --as`` (mode ``as``) or both engines in a control group
+    (mode ``cgroup``); DuckDB also told ``memory_limit`` at 3/4 of the cap."""
     limit = parse_size(cap)
-    print(f"== {data} with infraql under prlimit --as={limit}")
+    if mode == "as":
+        print(f"== {data} with infraql under prlimit --as={limit}")
+        prefix = {"infraql": ["prlimit", f"--as={limit}", "--"], "duckdb": []}
+    else:
+        print(f"== {data} with both engines in a control group of {limit} bytes")
+        group = cgroup_prefix(limit)
+        prefix = {"infraql": group, "duckdb": group}
     entries = []
-    scratch = OUT / "capped.csv"
-    scratch.parent.mkdir(parents=True, exist_ok=True)
     duck_limit = f"{limit * 3 // 4 // 10**6}MB"
     for query in queries:
         entry = {"id": query.id, "title": query.title}
         runs = {
-            "infraql": ["prlimit", f"--as={limit}", "--"] + infraql_command(data, iql_text(query)),
-            "duckdb": duckdb_command(duckdb_setup(data, duck_limit), query.sql),
+            "infraql": prefix["infraql"] + infraql_command(data, iql_text(query)),
+            "duckdb": prefix["duckdb"] + duckdb_command(duckdb_setup(data, duck_limit), query.sql),
         }
         for engine, command in runs.items():
-            run = measure(command, scratch)
-            last = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else ""
+            out = OUT / "capped" / engine / f"{query.id}.csv"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            run = measure(command, out)
             entry[engine] = {
                 "ms": run.ms,
                 "rss_mb": run.rss_mb,
                 "exit": run.code,
-                "message": last[:300],
+                "message": failure_line(run.stderr, run.code) if run.code != 0 else "",
             }
+        if entry["infraql"]["exit"] == 0 and entry["duckdb"]["exit"] == 0:
+            problem = bench.compare(
+                bench.read_answer(OUT / "capped" / "duckdb" / f"{query.id}.csv"),
+                bench.read_answer(OUT / "capped" / "infraql" / f"{query.id}.csv"),
+            )
+            entry["answer"] = "differs: " + problem.splitlines()[0] if problem else "same"
+        else:
+            entry["answer"] = "-"
         print(
             f"{query.id}: infraql {entry['infraql']['ms']:.0f} ms {entry['infraql']['rss_mb']:.0f} MB "
             f"exit {entry['infraql']['exit']} {entry['infraql']['message'][:80]!r}; "
-            f"duckdb {entry['duckdb']['ms']:.0f} ms {entry['duckdb']['rss_mb']:.0f} MB exit {entry['duckdb']['exit']}"
+            f"duckdb {entry['duckdb']['ms']:.0f} ms {entry['duckdb']['rss_mb']:.0f} MB exit {entry['duckdb']['exit']}; "
+            f"answers {entry['answer']}"
         )
         entries.append(entry)
     return entries
@@ -329,25 +389,36 @@ def session_markdown(result: dict) -> str:
 
 
 def capped_markdown(result: dict) -> str:
+    if result["mode"] == "as":
+        how = (
+            f"infraql under `prlimit --as={result['cap']}`, DuckDB with "
+            f"`SET memory_limit = '{result['duckdb_memory_limit']}'`"
+        )
+    else:
+        how = (
+            f"both in a memory control group of {result['cap']} (no swap), DuckDB also with "
+            f"`SET memory_limit = '{result['duckdb_memory_limit']}'`"
+        )
     lines = [
-        f"### {result['rows']:,} rows under a memory cap",
+        f"### {result['rows']:,} rows under a {result['cap']} memory cap ({'address space' if result['mode'] == 'as' else 'control group'})",
         "",
-        f"One run each over `{result['data']}`; infraql under `prlimit --as={result['cap']}`, DuckDB with "
-        f"`SET memory_limit = '{result['duckdb_memory_limit']}'`; {bench.environment_line(result['environment'])}",
+        f"One run each over `{Path(result['data']).parent.name}/{Path(result['data']).name}`; {how}; "
+        f"{bench.environment_line(result['environment'])}",
         "",
-        "| query | infraql s | infraql MB | infraql exit | duckdb s | duckdb MB | duckdb exit |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        "| query | infraql s | infraql MB | infraql exit | duckdb s | duckdb MB | duckdb exit | answers |",
+        "|---|--:|--:|--:|--:|--:|--:|---|",
     ]
     for entry in result["queries"]:
         i, d = entry["infraql"], entry["duckdb"]
         lines.append(
             f"| {entry['id'][:2]} {entry['title']} | {i['ms'] / 1e3:.1f} | {i['rss_mb']:.0f} | {i['exit']} "
-            f"| {d['ms'] / 1e3:.1f} | {d['rss_mb']:.0f} | {d['exit']} |"
+            f"| {d['ms'] / 1e3:.1f} | {d['rss_mb']:.0f} | {d['exit']} | {entry['answer']} |"
         )
-    failures = [e for e in result["queries"] if e["infraql"]["exit"] != 0]
-    if failures:
-        lines += ["", "What infraql said where it stopped:", ""]
-        lines += [f"- {e['id'][:2]}: `{e['infraql']['message']}`" for e in failures]
+    for engine in ("infraql", "duckdb"):
+        failures = [e for e in result["queries"] if e[engine]["exit"] != 0]
+        if failures:
+            lines += ["", f"What {engine} said where it stopped:", ""]
+            lines += [f"- {e['id'][:2]}: `{e[engine]['message']}`" for e in failures]
     return "\n".join(lines) + "\n"
 
 
@@ -358,7 +429,13 @@ def main() -> int:
     parser.add_argument("--only", help="comma-separated question numbers (01,18)")
     parser.add_argument("--session", action="store_true", help="time one session instead")
     parser.add_argument("--capped", help="a glob of Parquet files for the capped run")
-    parser.add_argument("--cap", default="4GB", help="infraql's address-space cap (default 4GB)")
+    parser.add_argument("--cap", default="4GB", help="the memory cap (default 4GB)")
+    parser.add_argument(
+        "--cap-with",
+        choices=("as", "cgroup"),
+        default="as",
+        help="prlimit --as on infraql (as), or a memory control group around both (cgroup; needs root)",
+    )
     args = parser.parse_args()
     # The engines run from the repository root: paths as given, made absolute.
     for name in ("parquet", "capped"):
@@ -376,12 +453,15 @@ def main() -> int:
             "rows": rows,
             "data": args.capped,
             "cap": args.cap,
+            "mode": args.cap_with,
             "duckdb_memory_limit": f"{limit * 3 // 4 // 10**6}MB",
             "environment": env,
-            "queries": time_capped(queries, args.capped, args.cap),
+            "queries": time_capped(queries, args.capped, args.cap, args.cap_with),
         }
-        bench.write_result(f"capped_{rows}", result, capped_markdown(result))
-        return 1 if any(e["infraql"]["exit"] != 0 for e in result["queries"]) else 0
+        bench.write_result(f"capped_{args.cap_with}_{rows}", result, capped_markdown(result))
+        killed = any(e["infraql"]["exit"] not in (0, 1) for e in result["queries"])
+        wrong = any(e["answer"].startswith("differs") for e in result["queries"])
+        return 1 if killed or wrong else 0
     if not args.parquet:
         parser.error("give --parquet FILE (or --capped GLOB)")
     rows = rows_of(args.parquet)

@@ -35,12 +35,21 @@ static ALLOCATOR: Guarded = Guarded::new(out_of_memory);
 /// The allocator's last resort: the system refused `size` bytes and the
 /// reserve is spent. Says so without allocating and exits with status 1.
 fn out_of_memory(size: usize) -> ! {
+    // Threads that run out together: the first says so and ends the
+    // process; the others wait for that.
+    static ENDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if ENDING.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        loop {
+            // SAFETY: waits for a signal; the process ends meanwhile.
+            unsafe { libc::pause() };
+        }
+    }
     let mut digits = [0u8; 20];
     let shown = allocator::decimal(size, &mut digits);
     let parts: [&[u8]; 3] = [
-        b"error: out of memory: the system refused ",
+        b"error: out of memory: ",
         shown,
-        b" bytes more (the process's memory is limited); the query did not finish and nothing of it was printed\n",
+        b" bytes more were refused or would pass the process's memory limit; the query did not finish and nothing of it was printed\n",
     ];
     for part in parts {
         // SAFETY: writes a valid buffer to standard error.

@@ -16,17 +16,82 @@
 //! query has finished).
 //!
 //! A limit on resident memory (a control group's) does not make
-//! allocations fail: the kernel would kill the process instead. The
-//! watcher's budget, a share of that limit, stops such a query first.
+//! allocations fail: the kernel kills the process instead. The watcher's
+//! budget, a share of that limit, stops a query that grows step by step;
+//! a single large allocation can leap past both before the watcher looks.
+//! So an allocation of [`LARGE`] bytes or more is checked against the
+//! process's memory now and the [`ceiling`](set_ceiling) the system would
+//! kill it at: one that would pass it goes to the last resort at once
+//! (a message and exit status 1) rather than to the kernel's killer.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 
 /// The address space held back while a query runs.
 pub const RESERVE: usize = 64 << 20;
 
 static RESERVE_BLOCK: AtomicPtr<libc::c_void> = AtomicPtr::new(std::ptr::null_mut());
 static TRIPPED: AtomicBool = AtomicBool::new(false);
+
+/// Allocations from this size up are checked against the ceiling.
+pub const LARGE: usize = 32 << 20;
+
+/// The process's own memory (anonymous pages, in bytes) past which the
+/// system kills it; `u64::MAX` when unknown.
+static CEILING: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// Sets the ceiling (see the module's documentation); `None` when there
+/// is none to guard.
+pub fn set_ceiling(bytes: Option<u64>) {
+    CEILING.store(bytes.unwrap_or(u64::MAX), Ordering::Relaxed);
+}
+
+/// Whether `size` bytes more would take the process past the ceiling.
+/// Reads `/proc/self/statm` with a buffer on the stack: allocates nothing.
+fn passes_ceiling(size: usize) -> bool {
+    let ceiling = CEILING.load(Ordering::Relaxed);
+    if ceiling == u64::MAX {
+        return false;
+    }
+    resident_now().is_some_and(|now| now.saturating_add(size as u64) > ceiling)
+}
+
+/// The process's anonymous resident memory, read without allocating.
+fn resident_now() -> Option<u64> {
+    let mut buffer = [0u8; 256];
+    // SAFETY: a NUL-terminated path; the descriptor is closed below.
+    let fd = unsafe {
+        libc::open(
+            c"/proc/self/statm".as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: reads at most the buffer's length into it.
+    let read = unsafe { libc::read(fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+    // SAFETY: `fd` was opened above and is not used after this.
+    unsafe { libc::close(fd) };
+    let text = buffer.get(..usize::try_from(read).ok()?)?;
+    let mut fields = text
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|f| !f.is_empty());
+    let _size = fields.next()?;
+    let resident = digits(fields.next()?)?;
+    let file_backed = digits(fields.next()?)?;
+    // SAFETY: sysconf reads a constant of the system.
+    let page = u64::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).ok()?;
+    resident.saturating_sub(file_backed).checked_mul(page)
+}
+
+fn digits(field: &[u8]) -> Option<u64> {
+    field.iter().try_fold(0u64, |n, b| {
+        b.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+            .flatten()
+    })
+}
 
 /// The system allocator, with the reserve described above.
 pub struct Guarded {
@@ -46,6 +111,9 @@ impl Guarded {
 // only addition is what happens when `System` returns null.
 unsafe impl GlobalAlloc for Guarded {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE && passes_ceiling(layout.size()) {
+            (self.exhausted)(layout.size())
+        }
         // SAFETY: the caller's contract for `layout` is `System`'s.
         let p = unsafe { System.alloc(layout) };
         if p.is_null() {
@@ -58,6 +126,9 @@ unsafe impl GlobalAlloc for Guarded {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE && passes_ceiling(layout.size()) {
+            (self.exhausted)(layout.size())
+        }
         // SAFETY: as for `alloc`.
         let p = unsafe { System.alloc_zeroed(layout) };
         if p.is_null() {
@@ -75,6 +146,10 @@ unsafe impl GlobalAlloc for Guarded {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let growth = new_size.saturating_sub(layout.size());
+        if growth >= LARGE && passes_ceiling(growth) {
+            (self.exhausted)(growth)
+        }
         // SAFETY: `ptr` came from `System`; a failed realloc leaves it valid.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if p.is_null() {
@@ -181,6 +256,26 @@ mod tests {
             decimal(usize::MAX, &mut buffer),
             usize::MAX.to_string().as_bytes()
         );
+    }
+
+    #[test]
+    fn statm_fields_read_as_numbers() {
+        assert_eq!(digits(b"12345"), Some(12345));
+        assert_eq!(digits(b"12a"), None);
+        assert_eq!(digits(b"99999999999999999999999"), None);
+        let now = resident_now().expect("a Linux process can read its statm");
+        assert!(now > 0);
+    }
+
+    #[test]
+    fn only_a_ceiling_below_the_process_stops_an_allocation() {
+        assert!(!passes_ceiling(LARGE));
+        // The tests share the ceiling; a test run has no other user of it.
+        set_ceiling(Some(1));
+        let passes = passes_ceiling(LARGE);
+        set_ceiling(None);
+        assert!(passes);
+        assert!(!passes_ceiling(usize::MAX / 2));
     }
 
     #[test]

@@ -120,15 +120,61 @@ pub fn available() -> Option<u64> {
             let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
             kb.checked_mul(1024)
         })?;
-    let group = [
-        "/sys/fs/cgroup/memory.max",
-        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-    ]
-    .iter()
-    .filter_map(|path| std::fs::read_to_string(path).ok())
-    .find_map(|text| text.trim().parse::<u64>().ok());
+    let group = group_limit(&std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default());
     let limits = [group, address_space_limit()];
     Some(limits.into_iter().flatten().fold(machine, u64::min))
+}
+
+/// Where the system would kill the process for its memory: a little
+/// below its control group's limit (which also counts the kernel's and the
+/// file cache's pages), or the machine's memory when it has none.
+pub fn kill_line() -> Option<u64> {
+    let group = group_limit(&std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default());
+    let machine = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            kb.checked_mul(1024)
+        });
+    let memory = match (group, machine) {
+        (Some(g), Some(m)) => g.min(m),
+        (g, m) => g.or(m)?,
+    };
+    Some(memory / 100 * 95)
+}
+
+/// The lowest memory limit among the control groups `cgroups` (the text
+/// of `/proc/self/cgroup`) names for this process, v2 (`memory.max`) or
+/// v1 (`memory.limit_in_bytes`), and the root of each hierarchy (what a
+/// container shows of its own group).
+fn group_limit(cgroups: &str) -> Option<u64> {
+    let mut files = vec![
+        "/sys/fs/cgroup/memory.max".to_owned(),
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes".to_owned(),
+    ];
+    for line in cgroups.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let path = path.trim_end_matches('/');
+        if path.is_empty() || path.contains("..") {
+            continue;
+        }
+        if controllers.is_empty() {
+            files.push(format!("/sys/fs/cgroup{path}/memory.max"));
+        } else if controllers.split(',').any(|c| c == "memory") {
+            files.push(format!("/sys/fs/cgroup/memory{path}/memory.limit_in_bytes"));
+        }
+    }
+    files
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .filter_map(|text| text.trim().parse::<u64>().ok())
+        .min()
 }
 
 /// The process's address-space limit (`RLIMIT_AS`), when it has one.
@@ -148,11 +194,18 @@ pub fn address_space_limit() -> Option<u64> {
     None
 }
 
-/// The process's resident memory now, in bytes.
+/// The process's own resident memory now, in bytes: its anonymous pages,
+/// not the pages of files it has mapped (Polars maps the files it scans;
+/// those pages are the system's file cache, which it takes back under
+/// pressure, and a control group's limit does not kill for them).
 pub fn resident() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    pages.checked_mul(page_size()?)
+    let mut fields = statm.split_whitespace().skip(1);
+    let resident: u64 = fields.next()?.parse().ok()?;
+    let file_backed: u64 = fields.next()?.parse().ok()?;
+    resident
+        .saturating_sub(file_backed)
+        .checked_mul(page_size()?)
 }
 
 #[cfg(unix)]
@@ -212,6 +265,7 @@ impl Watch {
         let exceeded = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicBool::new(false));
         let limit = limit().filter(|_| resident().is_some());
+        super::allocator::set_ceiling(kill_line());
         super::allocator::arm();
         let thread = {
             let (exceeded, done) = (Arc::clone(&exceeded), Arc::clone(&done));
@@ -264,6 +318,16 @@ impl Drop for Watch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_files_that_do_not_exist_are_passed_over() {
+        // Paths no machine has: only the roots are read, and on a machine
+        // without control groups nothing is found.
+        let text = "4:memory:/no/such/group/for/infraql\n0::/no/such/group/for/infraql\n";
+        let roots = group_limit("");
+        assert_eq!(group_limit(text), roots);
+        assert_eq!(group_limit("garbage without colons\n9:cpu:/x\n"), roots);
+    }
 
     #[test]
     fn sizes_parse_in_decimal_and_binary_units() {

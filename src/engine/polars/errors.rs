@@ -15,6 +15,19 @@ pub fn is_overflow(error: &PolarsError) -> bool {
         .contains("conversion from `i128` to `i64` failed")
 }
 
+/// Whether `error` is the system refusing memory: mapping a file or
+/// growing a buffer under an address-space limit fails with ENOMEM, which
+/// Polars reports as an I/O error.
+pub fn is_out_of_memory(error: &PolarsError) -> bool {
+    match error {
+        PolarsError::IO { error, .. } => error.kind() == std::io::ErrorKind::OutOfMemory,
+        PolarsError::Context { error, .. } | PolarsError::ExprContext { error, .. } => {
+            is_out_of_memory(error)
+        }
+        _ => false,
+    }
+}
+
 /// The message for an overflow in one of `texts`, the checked expressions
 /// of the query as written.
 pub fn overflow(texts: &[String]) -> String {
@@ -50,6 +63,17 @@ pub fn panicked(payload: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_mapping_is_out_of_memory_however_wrapped() {
+        let refused = || PolarsError::from(std::io::Error::from_raw_os_error(libc::ENOMEM));
+        assert!(is_out_of_memory(&refused()));
+        assert!(is_out_of_memory(
+            &refused().context("reading a file".into())
+        ));
+        let missing = PolarsError::from(std::io::Error::from(std::io::ErrorKind::NotFound));
+        assert!(!is_out_of_memory(&missing));
+    }
 
     #[test]
     fn results_too_long_for_the_engine_say_so() {

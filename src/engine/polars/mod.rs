@@ -394,6 +394,9 @@ impl Engine {
     }
 
     fn explain_failure(&self, plan: &Plan, error: &::polars::prelude::PolarsError) -> RunError {
+        if errors::is_out_of_memory(error) {
+            return RunError::OutOfMemory;
+        }
         if errors::is_overflow(error) {
             let checked = plan.checked_texts();
             let texts: Vec<String> = checked.iter().map(|(text, _)| text.clone()).collect();
