@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use clap::{Parser, Subcommand};
 
 use infraql::format::Format;
@@ -83,10 +83,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build the dataset CSV files from an infrastructure documentation tree.
+    /// Build the dataset CSV files from an infrastructure documentation tree,
+    /// or from every commit of a reports repository (`--git`).
     Import {
         /// The documentation tree (services.md, servers.md, services/*.md).
-        docs: PathBuf,
+        #[arg(required_unless_present = "git", conflicts_with = "git")]
+        docs: Option<PathBuf>,
+        /// Read every commit of this git repository (or folder of one) that
+        /// changed the reports, oldest first; the tables get history columns
+        /// (revision, commit, gone_in) and a `revisions` table.
+        #[arg(long, value_name = "REPO_DIR")]
+        git: Option<PathBuf>,
+        /// With --git: only commits made on or after this day (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE", requires = "git", value_parser = parse_day)]
+        since: Option<NaiveDate>,
         /// Where to write the CSV files.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
@@ -119,6 +129,12 @@ fn parse_table(text: &str) -> Result<(String, String), String> {
         return Err("the path after = is empty".to_owned());
     }
     Ok((name.to_owned(), path.to_owned()))
+}
+
+/// A day for `--since`.
+fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("expected a date as YYYY-MM-DD, found `{text}`"))
 }
 
 /// A timestamp for `--now`.

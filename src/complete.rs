@@ -1,8 +1,8 @@
 //! Tab completion that knows where the cursor is.
 //!
 //! [`complete`] looks at the text before the cursor and offers:
-//! - table and `let` names where a pipeline starts, and after `join` and
-//!   `union`;
+//! - table and `let` names where a pipeline starts, and after `join`,
+//!   `union` and `diff`;
 //! - operator names after `|`;
 //! - inside an operator, the columns of the pipeline as it stands before
 //!   that operator (so names made by `select`, `derive` or `group` are
@@ -174,8 +174,8 @@ impl Open {
 }
 
 /// Whether a `(` after `before` opens a nested pipeline rather than an
-/// expression: at a pipeline's start, after `let x =`, `join [kind]` or
-/// `union`.
+/// expression: at a pipeline's start, after `let x =`, `join [kind]`,
+/// `union` or `diff`.
 fn opens_pipeline(before: &str, stack: &[Open]) -> bool {
     let Some(innermost) = stack.last() else {
         return true;
@@ -189,7 +189,7 @@ fn opens_pipeline(before: &str, stack: &[Open]) -> bool {
     }
     matches!(
         last_word(before.trim_end()),
-        Some("join" | "union" | "inner" | "left" | "semi" | "anti")
+        Some("join" | "union" | "diff" | "inner" | "left" | "semi" | "anti")
     )
 }
 
@@ -322,7 +322,27 @@ fn in_operator(session: &Session, prefix: &str, segment: &str) -> Vec<Suggestion
             }
         }
         "union" => relations(session),
-        "take" | "count" | "export" => Vec::new(),
+        "diff" => {
+            // diff SOURCE on KEYS
+            if words.contains(&"on") {
+                let mut out = columns();
+                if let Some(schema) = words.get(1).and_then(|name| session.schema_of(name)) {
+                    out.extend(
+                        schema
+                            .columns
+                            .into_iter()
+                            .map(|c| Suggestion::plain(c.name)),
+                    );
+                }
+                out.push(Suggestion::plain("and"));
+                out
+            } else if words.len() == 1 {
+                relations(session)
+            } else {
+                vec![Suggestion::plain("on")]
+            }
+        }
+        "take" | "count" | "export" | "latest" | "at" => Vec::new(),
         "sort" | "top" => {
             let mut out = columns();
             out.extend(["asc", "desc", "by"].map(Suggestion::plain));
@@ -438,6 +458,19 @@ mod tests {
         assert_eq!(offered("services | join left dep"), ["deployments"]);
         assert_eq!(offered("let big = servi"), ["services"]);
         assert_eq!(offered("services | union (inc"), ["incidents"]);
+        assert_eq!(offered("services | diff dep"), ["deployments"]);
+        assert_eq!(offered("services | diff (inc"), ["incidents"]);
+    }
+
+    #[test]
+    fn diff_keys_come_from_both_sides() {
+        assert_eq!(offered("services | di"), ["distinct", "diff"]);
+        assert_eq!(offered("services | diff servers o"), ["on"]);
+        assert_eq!(offered("services | diff servers on i"), ["ip"]);
+        assert_eq!(
+            offered("deployments | diff services on ip and req"),
+            ["requirements", "requests_30d"]
+        );
     }
 
     #[test]

@@ -117,6 +117,20 @@ mod tests {
     }
 
     #[test]
+    fn diff_latest_and_at_are_keywords() {
+        assert_eq!(
+            classes("t | at 2 | diff (t | latest) on k"),
+            [
+                ("at", Class::Keyword),
+                ("2", Class::Number),
+                ("diff", Class::Keyword),
+                ("latest", Class::Keyword),
+                ("on", Class::Keyword),
+            ]
+        );
+    }
+
+    #[test]
     fn half_typed_input_is_coloured_as_far_as_it_goes() {
         assert_eq!(
             classes("from \"logs/2025"),

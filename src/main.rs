@@ -193,8 +193,14 @@ pub enum Stop {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Stop> {
-    if let Some(Command::Import { docs, out }) = &cli.command {
-        return import(docs, out);
+    if let Some(Command::Import {
+        docs,
+        git,
+        since,
+        out,
+    }) = &cli.command
+    {
+        return import(docs.as_deref(), git.as_deref(), *since, out);
     }
     let engine = match &cli.data {
         Some(dir) => Engine::from_dir(dir),
@@ -382,14 +388,30 @@ fn output_format(path: &Path, requested: Format) -> Result<Format, Stop> {
     }
 }
 
-fn import(docs: &Path, out: &Path) -> Result<ExitCode, Stop> {
+fn import(
+    docs: Option<&Path>,
+    git: Option<&Path>,
+    since: Option<chrono::NaiveDate>,
+    out: &Path,
+) -> Result<ExitCode, Stop> {
     if !out.is_dir() {
         std::fs::create_dir_all(out).map_err(|e| {
             Stop::Failed(format!("error: cannot create `{}`: {e}", shown_path(out)))
         })?;
     }
-    let warnings = infraql::import::import_dir(docs, out)
-        .map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
+    let imported = match (git, docs) {
+        (Some(repo), _) => {
+            infraql::import::import_git(repo, out, &infraql::import::GitOptions { since })
+        }
+        (None, Some(docs)) => infraql::import::import_dir(docs, out),
+        (None, None) => {
+            return Err(Stop::Usage(
+                "error: give a documentation folder or --git REPO_DIR".to_owned(),
+            ));
+        }
+    };
+    let warnings =
+        imported.map_err(|e| Stop::Failed(format!("error: {}", shown(&e.to_string()))))?;
     for warning in &warnings {
         eprintln!("{}", shown(&warning.to_string()));
     }

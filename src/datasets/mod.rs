@@ -2,12 +2,13 @@
 //! the binary so a fresh install answers queries with no files around it.
 //! `infraql import` regenerates the files from the infrastructure reports.
 
+pub mod history;
 pub mod tables;
 
 use tables::TableDef;
 
 /// Each bundled table with the text of its CSV file.
-pub fn bundled() -> [(&'static TableDef, &'static str); 6] {
+pub fn bundled() -> [(&'static TableDef, &'static str); 7] {
     [
         (
             &tables::SERVICES,
@@ -27,5 +28,6 @@ pub fn bundled() -> [(&'static TableDef, &'static str); 6] {
             &tables::INCIDENTS,
             include_str!("../../datasets/incidents.csv"),
         ),
+        (&tables::FIGURES, include_str!("../../datasets/figures.csv")),
     ]
 }

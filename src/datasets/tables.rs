@@ -64,12 +64,12 @@ pub const SERVICES: TableDef = TableDef {
         col(
             "requests_30d",
             Int,
-            "web requests over the 30-day window (overview)",
+            "web requests over the 30-day window (overview; null when the figure covers another period, see figures)",
         ),
         col(
             "jobs_30d",
             Int,
-            "background jobs over the 30-day window (overview)",
+            "background jobs over the 30-day window (overview; null when the figure covers another period, see figures)",
         ),
         col("open_incidents", Int, "open incidents (overview)"),
         col("error_count", Int, "error count (overview)"),
@@ -81,9 +81,13 @@ pub const SERVICES: TableDef = TableDef {
         col(
             "status",
             Str,
-            "overview status marker: critical, warning, minor or ok",
+            "overview status marker, emoji or word: critical (🔴 CRITICAL SEVERE EMERGENCY URGENT), warning (⚠️ WARNING HIGH MEDIUM MODERATE), minor (🟡 LOW MINOR) or ok (✅ OK)",
         ),
-        col("status_note", Str, "the overview's status text"),
+        col(
+            "status_note",
+            Str,
+            "the overview's status text, without its marker",
+        ),
         col(
             "uptime_pct",
             Float,
@@ -97,12 +101,12 @@ pub const SERVICES: TableDef = TableDef {
         col(
             "page_requests_30d",
             Int,
-            "web requests over 30 days (service page)",
+            "web requests over 30 days (service page; null when the figure covers another period, see figures)",
         ),
         col(
             "page_jobs_30d",
             Int,
-            "background jobs over 30 days (service page summary)",
+            "background jobs over 30 days (service page summary; null when the figure covers another period, see figures)",
         ),
         col(
             "jobs_total",
@@ -269,15 +273,61 @@ pub const INCIDENTS: TableDef = TableDef {
         col(
             "severity",
             Str,
-            "marker of the section it is listed under: critical or warning (null when unmarked or unreadable)",
+            "marker of the incident or of the section it is listed under, emoji or word: critical (🔴 CRITICAL SEVERE EMERGENCY URGENT), high (HIGH), warning (⚠️ 🟡 🟠 WARNING MEDIUM MODERATE) or low (LOW MINOR); null when unmarked, OK or unreadable",
         ),
-        col("section", Str, "heading of the group it is listed under"),
+        col(
+            "section",
+            Str,
+            "heading of the group it is listed under, without its marker",
+        ),
         col("snapshot", Date, "date of the page's data"),
     ],
 };
 
+/// `figures`: every request and job figure behind a `_30d` column, as written.
+pub const FIGURES: TableDef = TableDef {
+    name: "figures",
+    note: "every request and job figure of the overview and the page summaries, as written, with the period it covers",
+    columns: &[
+        col("service", Str, "service the figure is about"),
+        col(
+            "source",
+            Str,
+            "overview (services.md) or page (services/NAME.md summary)",
+        ),
+        col("measure", Str, "requests or jobs"),
+        col(
+            "value",
+            Int,
+            "the number as written: 4.0M (2d) → 4000000, 350K/day → 350000",
+        ),
+        col(
+            "period",
+            Str,
+            "the period it covers, in days: 30d, 7d, 2d, 1d (30d when none is written; hours such as 12h when not whole days)",
+        ),
+        col("days", Int, "the period in days (null when not whole days)"),
+        col("per_day", Bool, "written as a daily rate, such as 350K/day"),
+        col("at_least", Bool, "written as a lower bound, such as 1.26M+"),
+        col("line", Int, "the line of its document"),
+        col(
+            "snapshot",
+            Date,
+            "date of its document: services.md's for overview figures (as in services), the page's for page figures (as in endpoints)",
+        ),
+    ],
+};
+
 /// Every bundled table, in the order `.tables` lists them.
-pub const ALL: &[TableDef] = &[SERVICES, ENDPOINTS, JOBS, SERVERS, DEPLOYMENTS, INCIDENTS];
+pub const ALL: &[TableDef] = &[
+    SERVICES,
+    ENDPOINTS,
+    JOBS,
+    SERVERS,
+    DEPLOYMENTS,
+    INCIDENTS,
+    FIGURES,
+];
 
 /// The definition of a bundled table by name.
 pub fn find(name: &str) -> Option<&'static TableDef> {

@@ -36,6 +36,10 @@ pub enum ImportError {
     Write { file: PathBuf, source: io::Error },
     #[error("{}: cannot write CSV: {source}", .file.display())]
     Csv { file: PathBuf, source: csv::Error },
+    /// Reading a reports repository failed: not a repository, no git, a
+    /// commit that cannot be read.
+    #[error("{}: {message}", .repo.display())]
+    Git { repo: PathBuf, message: String },
 }
 
 #[cfg(test)]

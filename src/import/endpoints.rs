@@ -38,6 +38,13 @@ pub fn is_endpoint(name: &str) -> bool {
     ENDPOINT.is_match(name)
 }
 
+/// The part of a page that lists endpoints: "Endpoint Analysis", or a
+/// top-level part named after endpoints as later reports call it
+/// ("Endpoints", "Top Endpoints", "Endpoint Usage").
+fn is_endpoints_section(heading: &super::markdown::Heading<'_>) -> bool {
+    heading.mentions("Endpoint Analysis") || (heading.level == 2 && heading.mentions("endpoint"))
+}
+
 /// The endpoints listed on a page, in document order.
 pub fn read(
     doc: &Document,
@@ -47,7 +54,7 @@ pub fn read(
 ) -> Vec<Endpoint> {
     static REQUESTS: LazyLock<Regex> = LazyLock::new(|| values::count_before("requests?"));
     let mut endpoints = Vec::new();
-    for section in doc.sections(|heading| heading.mentions("Endpoint Analysis")) {
+    for section in doc.sections(is_endpoints_section) {
         let mut outline = Outline::within(section.heading);
         for line in section.lines() {
             if let Some(heading) = line.heading() {
@@ -164,6 +171,17 @@ mod tests {
         assert!(!is_endpoint("PgHero"));
         assert!(!is_endpoint("Home Controller#index"));
         assert!(!is_endpoint("#index"));
+    }
+
+    #[test]
+    fn later_reports_call_the_part_endpoints() {
+        let (found, _) = endpoints(
+            "## Endpoints\n### Most Used Endpoints\n1. **AController#a** - 5 requests\n\
+             ## Notes on endpoints\n- **BController#b**: 7 requests\n## Summary\n\
+             ### Slow endpoints\n- **CController#c**: 9 requests\n",
+        );
+        let names: Vec<_> = found.iter().map(|e| e.endpoint.as_str()).collect();
+        assert_eq!(names, ["AController#a", "BController#b"]);
     }
 
     #[test]

@@ -16,18 +16,33 @@
 //!    incident. Unlabelled bullets give `N total` / `N occurrences` and
 //!    `N recent` counts, and the first endpoint or worker they name is the
 //!    location.
-//! 3. Severity comes from the nearest enclosing heading that carries a
-//!    marker: red → critical, warning/yellow/orange → warning, anything
-//!    else (an unreadable marker included) → null. The section is the
-//!    nearest enclosing heading below the page title.
+//! 3. Severity comes from the incident item's own marker (`- 🔴 **Incident
+//!    #4**: …`, `- [HIGH] **Incident #4**: …`), else from the nearest
+//!    enclosing heading that carries a marker, an emoji or a severity word
+//!    ([`markup::leading_word`]):
+//!
+//!    | severity   | emoji       | words                               |
+//!    |------------|-------------|-------------------------------------|
+//!    | `critical` | 🔴          | CRITICAL, SEVERE, EMERGENCY, URGENT |
+//!    | `high`     |             | HIGH                                |
+//!    | `warning`  | ⚠️ 🟡 🟠    | WARNING, WARN, MEDIUM, MODERATE     |
+//!    | `low`      |             | LOW, MINOR                          |
+//!
+//!    Anything else (✅, OK, an unreadable marker) gives null. The section is
+//!    the nearest enclosing heading below the page title whose title is not
+//!    empty once its markers are removed (`### CRITICAL` names no section).
+//!    A page whose incidents all end up without severity, though some sit
+//!    under headings, gets one warning: a form of marker this reader does
+//!    not know may be hiding there.
 
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use regex::Regex;
 
+use super::diagnostics::Warning;
 use super::markdown::{Document, ListItem, Outline};
-use super::markup::{self, Marker};
+use super::markup::{self, Level, Marker};
 use super::records::{Cell, Record, cell};
 use super::values;
 use crate::datasets::tables::{INCIDENTS, TableDef};
@@ -181,10 +196,17 @@ struct Open {
 }
 
 /// The incidents of a page, in document order.
-pub fn read(doc: &Document, service: &str, snapshot: Option<NaiveDate>) -> Vec<Incident> {
+pub fn read(
+    doc: &Document,
+    service: &str,
+    snapshot: Option<NaiveDate>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Incident> {
     let mut incidents = Vec::new();
     let mut outline = Outline::default();
     let mut open: Option<Open> = None;
+    // The first incident listed under a heading of level 2 or deeper.
+    let mut first_under_heading: Option<usize> = None;
     for line in doc.lines() {
         if let Some(heading) = line.heading() {
             incidents.extend(open.take().map(|open| open.incident));
@@ -197,19 +219,29 @@ pub fn read(doc: &Document, service: &str, snapshot: Option<NaiveDate>) -> Vec<I
             }
             continue;
         };
-        if let Some((number, statement)) = incident_lead(item.content) {
+        let (own_marker, content) = markup::leading_marker_or_word(item.content);
+        if let Some((number, statement)) = incident_lead(content) {
             incidents.extend(open.take().map(|open| open.incident));
+            let section = outline
+                .enclosing()
+                .filter(|heading| heading.level >= 2)
+                .map(|heading| heading.title())
+                .find(|title| !title.is_empty());
+            if outline.enclosing().any(|heading| heading.level >= 2) {
+                first_under_heading.get_or_insert(line.number);
+            }
+            let severity = match own_marker {
+                Some(marker) if marker != Marker::Other => severity_of(marker),
+                _ => severity(&outline),
+            };
             open = Some(Open {
                 indent: item.indent,
                 incident: Incident {
                     service: service.to_string(),
                     number,
                     facts: statement_facts(statement),
-                    severity: severity(&outline),
-                    section: outline
-                        .enclosing()
-                        .find(|heading| heading.level >= 2)
-                        .map(|heading| heading.title()),
+                    severity,
+                    section,
                     snapshot,
                 },
             });
@@ -220,6 +252,15 @@ pub fn read(doc: &Document, service: &str, snapshot: Option<NaiveDate>) -> Vec<I
         }
     }
     incidents.extend(open.map(|open| open.incident));
+    if let Some(line) = first_under_heading
+        && incidents.iter().all(|incident| incident.severity.is_none())
+    {
+        let message = format!(
+            "{} incident(s), none under a heading with a readable severity marker; their severity is left empty",
+            incidents.len()
+        );
+        warnings.push(doc.warning(line, message));
+    }
     incidents
 }
 
@@ -229,10 +270,20 @@ fn is_detail(item: &ListItem<'_>, open: &Open) -> bool {
 
 /// The severity the nearest marked enclosing heading gives (rule 3).
 fn severity(outline: &Outline<'_>) -> Option<&'static str> {
-    match outline.enclosing().find_map(|heading| heading.marker())? {
-        Marker::RedCircle => Some("critical"),
-        Marker::Warning | Marker::YellowCircle | Marker::OrangeCircle => Some("warning"),
-        Marker::CheckMark | Marker::Other => None,
+    severity_of(outline.enclosing().find_map(|heading| heading.marker())?)
+}
+
+/// The severity a marker stands for (rule 3).
+fn severity_of(marker: Marker) -> Option<&'static str> {
+    match marker {
+        Marker::RedCircle | Marker::Word(Level::Critical) => Some("critical"),
+        Marker::Word(Level::High) => Some("high"),
+        Marker::Warning
+        | Marker::YellowCircle
+        | Marker::OrangeCircle
+        | Marker::Word(Level::Warning) => Some("warning"),
+        Marker::Word(Level::Low) => Some("low"),
+        Marker::CheckMark | Marker::Other | Marker::Word(Level::Ok) => None,
     }
 }
 
@@ -380,11 +431,18 @@ mod tests {
     }
 
     fn incidents(text: &str) -> Vec<Incident> {
-        read(
+        incidents_and_warnings(text).0
+    }
+
+    fn incidents_and_warnings(text: &str) -> (Vec<Incident>, Vec<String>) {
+        let mut warnings = Vec::new();
+        let found = read(
             &Document::from_bytes("services/x.md", text.as_bytes()),
             "x",
             None,
-        )
+            &mut warnings,
+        );
+        (found, warnings.iter().map(ToString::to_string).collect())
     }
 
     #[test]
@@ -462,6 +520,95 @@ A paragraph ends the details.
                 (6, None, Some("Plain")),
             ]
         );
+    }
+
+    #[test]
+    fn severity_words_on_headings() {
+        let found = incidents(
+            "# X\n## Incidents\n### CRITICAL: Database unreachable\n- **Incident #1**: A\n\
+             ### **HIGH** - Slow queries\n- **Incident #2**: B\n### [WARNING] Disk\n- **Incident #3**: C\n\
+             ### Medium: Timeouts\n- **Incident #4**: D\n### LOW - Rare\n- **Incident #5**: E\n\
+             ### SEVERE\n- **Incident #6**: F\n### MINOR (2 open)\n#### Cache misses\n- **Incident #7**: G\n\
+             ### OK - Resolved\n- **Incident #8**: H\n",
+        );
+        let rows: Vec<_> = found
+            .iter()
+            .map(|i| (i.number, i.severity, i.section.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (1, Some("critical"), Some("Database unreachable")),
+                (2, Some("high"), Some("Slow queries")),
+                (3, Some("warning"), Some("Disk")),
+                (4, Some("warning"), Some("Timeouts")),
+                (5, Some("low"), Some("Rare")),
+                (6, Some("critical"), Some("Incidents")),
+                (7, Some("low"), Some("Cache misses")),
+                (8, None, Some("Resolved")),
+            ]
+        );
+    }
+
+    #[test]
+    fn titles_starting_with_severity_words_give_no_severity() {
+        let (found, warnings) = incidents_and_warnings(
+            "# X\n## Critical Issues\n### High-Traffic Endpoints\n- **Incident #1**: A\n\
+             ### **HIGH PRIORITY**\n- **Incident #2**: B\n### Moderate Problems\n- **Incident #3**: C\n",
+        );
+        let rows: Vec<_> = found
+            .iter()
+            .map(|i| (i.number, i.severity, i.section.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (1, None, Some("High-Traffic Endpoints")),
+                (2, None, Some("HIGH PRIORITY")),
+                (3, None, Some("Moderate Problems")),
+            ]
+        );
+        assert_eq!(
+            warnings,
+            [
+                "warning: services/x.md:4: 3 incident(s), none under a heading with a readable severity marker; their severity is left empty"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_incident_item_may_carry_its_own_marker() {
+        let found = incidents(
+            "## ⚠️ Issues\n- 🔴 **Incident #1**: A\n- [HIGH] **Incident #2**: B\n\
+             - **CRITICAL** **Incident #3**: C (3 occurrences)\n- =\u{FFFD} **Incident #4**: D\n- **Incident #5**: E\n",
+        );
+        let rows: Vec<_> = found
+            .iter()
+            .map(|i| (i.number, i.severity, i.facts.error.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (1, Some("critical"), Some("A")),
+                (2, Some("high"), Some("B")),
+                (3, Some("critical"), Some("C")),
+                (4, Some("warning"), Some("D")),
+                (5, Some("warning"), Some("E")),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_severity_warning_when_some_incident_has_one_or_none_sit_under_headings() {
+        let (_, warnings) = incidents_and_warnings(
+            "## 🔴 Down\n- **Incident #1**: A\n## Other\n- **Incident #2**: B\n",
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (found, warnings) = incidents_and_warnings("# X\n- **Incident #1**: A\n");
+        assert_eq!(found.len(), 1);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (_, warnings) = incidents_and_warnings("## Nothing here\n- plain item\n");
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]

@@ -113,12 +113,58 @@ impl Document {
             })
     }
 
-    /// The date the document gives itself on a `Generated:` or
-    /// `Last Updated:` line.
+    /// The date the document gives itself, looked for in this order:
+    ///
+    /// 1. a labelled paragraph line anywhere, by label in [`DATE_LABELS`]
+    ///    order: `*Generated: May 2, 2025*`, `**Last Updated**: …`,
+    ///    `*Updated: September 11, 2025*`, `Report date: 2025-09-11`, …;
+    /// 2. in the header (the lines before the first `##` heading, at most
+    ///    [`HEADER_LINES`]): a paragraph line that starts with such a label
+    ///    without a colon (`*Generated on September 11, 2025*`, `As of 11
+    ///    September 2025`) or is a date alone (table rows aside), then a
+    ///    date in the first `#` title
+    ///    (`# Services Overview — September 11, 2025`, `# Overview
+    ///    (2025-09-11)`).
+    ///
+    /// Dates elsewhere (an incident's "as of May 4", a period) never count.
     pub fn stated_date(&self) -> Option<NaiveDate> {
-        ["Generated", "Last Updated"].iter().find_map(|label| {
-            let (_, value) = self.labelled_line(label)?;
-            values::parse_date(&value)
+        DATE_LABELS
+            .iter()
+            .find_map(|label| {
+                let (_, value) = self.labelled_line(label)?;
+                values::parse_date(&value)
+            })
+            .or_else(|| self.header_date())
+    }
+
+    /// The header's date (step 2 of [`Document::stated_date`]).
+    fn header_date(&self) -> Option<NaiveDate> {
+        let header: Vec<Line<'_>> = self
+            .lines()
+            .take(HEADER_LINES)
+            .take_while(|line| line.heading().is_none_or(|heading| heading.level == 1))
+            .filter(|line| !line.in_fence)
+            .collect();
+        let from_paragraph = header
+            .iter()
+            .filter(|line| {
+                line.heading().is_none() && line.list_item().is_none() && !line.is_table_row()
+            })
+            .find_map(|line| {
+                let text = markup::plain(line.text);
+                let text = text.trim_matches('_').trim();
+                let labelled = DATE_LABELS.iter().find_map(|label| {
+                    let head = text.get(..label.len())?;
+                    let rest = text[label.len()..].strip_prefix(char::is_whitespace)?;
+                    head.eq_ignore_ascii_case(label)
+                        .then(|| values::parse_date(rest))
+                        .flatten()
+                });
+                labelled.or_else(|| values::parse_date(text).filter(|_| is_date_alone(text)))
+            });
+        from_paragraph.or_else(|| {
+            let title = header.iter().find_map(Line::heading)?;
+            values::find_date(&markup::plain(title.raw))
         })
     }
 
@@ -150,6 +196,33 @@ impl Document {
             })
             .collect()
     }
+}
+
+/// The labels a document states its own date under, in order of preference
+/// (compared ignoring case).
+pub const DATE_LABELS: &[&str] = &[
+    "Generated",
+    "Generated on",
+    "Last Updated",
+    "Updated",
+    "Report Date",
+    "As of",
+    "Date",
+];
+
+/// How far from the top a document's header may reach.
+pub const HEADER_LINES: usize = 20;
+
+/// Whether `text`, which starts with a date, holds nothing else of
+/// substance: `September 11, 2025`, `Thursday, 11 September 2025`,
+/// `2025-09-11 (final)`, but not `May 4 2025 was quiet`.
+fn is_date_alone(text: &str) -> bool {
+    let before_remark = text.split('(').next().unwrap_or_default();
+    let words = before_remark
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|word| !word.is_empty())
+        .count();
+    words <= 4
 }
 
 fn numbered(lines: &[SourceLine], first_index: usize) -> impl Iterator<Item = Line<'_>> {
@@ -223,8 +296,9 @@ impl Heading<'_> {
         markup::heading_title(self.raw)
     }
 
+    /// The marker the heading starts with, an emoji or a severity word.
     pub fn marker(&self) -> Option<Marker> {
-        markup::leading_marker(&self.raw.replace('*', "")).0
+        markup::leading_marker_or_word(self.raw).0
     }
 
     /// Whether the title contains `words`, ignoring case.
@@ -297,6 +371,68 @@ mod tests {
         assert_eq!((line.number, value.as_str()), (2, "10.0.0.1"));
         assert_eq!(document.stated_date(), NaiveDate::from_ymd_opt(2025, 5, 2));
         assert_eq!(doc("*Generated: soon*").stated_date(), None);
+    }
+
+    fn date(text: &str) -> Option<NaiveDate> {
+        doc(text).stated_date()
+    }
+
+    #[test]
+    fn later_date_labels() {
+        let day = NaiveDate::from_ymd_opt(2025, 9, 11);
+        for text in [
+            "# Overview\n*Updated: September 11, 2025*\n## Table\n",
+            "# Overview\n*Last updated: Sep 11, 2025*\n",
+            "# Overview\n*Generated on: 11 September 2025*\n",
+            "# Overview\n**Report date**: 2025-09-11\n",
+            "# Overview\nAs of: Thursday, September 11, 2025\n",
+            "# Overview\nDate: 2025-09-11\n",
+            "# Overview\n## Table\nrows\n\n**Last Updated**: September 11, 2025\n",
+        ] {
+            assert_eq!(date(text), day, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn header_dates_without_a_colon() {
+        let day = NaiveDate::from_ymd_opt(2025, 9, 11);
+        for text in [
+            "# Overview\n*Generated on September 11, 2025*\n## Table\n",
+            "# Overview\nAs of 11 September 2025\n",
+            "# Overview\n_Updated Sep 11, 2025_\n",
+            "# Overview\n*September 11, 2025*\n",
+            "# Overview\n2025-09-11 (final)\n",
+            "# Services Overview — September 11, 2025\nIntro.\n",
+            "# Services Overview (2025-09-11)\n",
+            "# Services Overview - 11 Sep 2025\n",
+        ] {
+            assert_eq!(date(text), day, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn dates_outside_the_header_or_in_prose_do_not_count() {
+        for text in [
+            "# Overview\n## Incidents\nAs of September 11, 2025 the queue stalled\n",
+            "# Overview\n## Incidents\n# Later title — September 11, 2025\n",
+            "# Overview\n- **Incident #4**: as of September 11, 2025\n",
+            "# Overview\n- Updated: September 11, 2025\n",
+            "# Overview\nSeptember 11, 2025 was a quiet day for the queue\n",
+            "# Overview\nUpdated soon\n",
+            "# Overview\n```\nUpdated September 11, 2025\n```\n",
+            "# Overview\n| September 11, 2025 | x |\n",
+            "# Servers\n| a |\n# Later — September 11, 2025\n",
+        ] {
+            assert_eq!(date(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_labelled_date_wins_over_the_title() {
+        assert_eq!(
+            date("# Overview — September 1, 2025\n*Generated: September 11, 2025*\n"),
+            NaiveDate::from_ymd_opt(2025, 9, 11)
+        );
     }
 
     #[test]

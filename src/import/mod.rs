@@ -14,11 +14,15 @@
 //! markers), `markdown` (lines, headings, sections, lists), `pipe_table`;
 //! one reader per source (`overview`, `readme`, `page`, `servers`) and per
 //! page table (`endpoints`, `jobs`, `incidents`); `services` joins the
-//! overview with the pages; `records` and `csv_out` hold and write the rows.
+//! overview with the pages; `figures` keeps every request and job figure
+//! with the period it covers; `records` and `csv_out` hold and write the
+//! rows. `history` reads every commit of a reports repository (`--git`).
 
 mod csv_out;
 mod diagnostics;
 mod endpoints;
+mod figures;
+mod history;
 mod incidents;
 mod jobs;
 mod markdown;
@@ -32,12 +36,15 @@ mod servers;
 mod services;
 mod values;
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::Path;
 
+use chrono::NaiveDate;
 pub use diagnostics::{ImportError, Warning};
 use endpoints::Endpoint;
+pub use history::{GitOptions, History, HistoryTable, import_git, read_history};
 use incidents::Incident;
 use jobs::Job;
 use markdown::Document;
@@ -78,8 +85,37 @@ struct Page {
     facts: PageFacts,
 }
 
+/// Where a document that states no date of its own takes its snapshot from.
+pub enum UndatedDocuments<'a> {
+    /// A plain folder: servers.md takes the README's "Last Updated" date,
+    /// with a warning that this is a guess; a page without a date keeps its
+    /// period's end (or none).
+    FromTree,
+    /// A git import: the date of the commit that last changed the document,
+    /// by its path in the tree.
+    FromCommits(&'a HashMap<String, NaiveDate>),
+}
+
+impl UndatedDocuments<'_> {
+    fn commit_date(&self, file: &str) -> Option<NaiveDate> {
+        match self {
+            UndatedDocuments::FromTree => None,
+            UndatedDocuments::FromCommits(dates) => dates.get(file).copied(),
+        }
+    }
+}
+
 /// Reads the tree at `docs_dir` into memory.
 pub fn import_tree(docs_dir: &Path) -> Result<Imported, ImportError> {
+    import_tree_with(docs_dir, &UndatedDocuments::FromTree)
+}
+
+/// Reads the tree at `docs_dir` into memory, dating undated documents as
+/// `undated` says.
+pub fn import_tree_with(
+    docs_dir: &Path,
+    undated: &UndatedDocuments<'_>,
+) -> Result<Imported, ImportError> {
     let mut warnings = Vec::new();
     let overview_doc =
         read_document(docs_dir, "services.md")?.ok_or_else(|| ImportError::MissingFile {
@@ -96,17 +132,20 @@ pub fn import_tree(docs_dir: &Path) -> Result<Imported, ImportError> {
             None
         }
     };
-    let pages = read_pages(docs_dir, &mut warnings)?;
+    let pages = read_pages(docs_dir, undated, &mut warnings)?;
+    let figures = figures::collect(&overview, &pages);
+    let pages_dir_found = docs_dir.join("services").is_dir();
 
     let services = join_services(
         overview,
         readme.as_ref(),
         &pages,
+        pages_dir_found,
         &overview_doc,
         &mut warnings,
     );
     let (endpoints, jobs, incidents) = page_tables(&pages, &mut warnings);
-    let (servers, deployments) = read_servers(docs_dir, readme.as_ref(), &mut warnings)?;
+    let (servers, deployments) = read_servers(docs_dir, readme.as_ref(), undated, &mut warnings)?;
     // Grouped by file, then by line; file-wide warnings first.
     warnings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
 
@@ -118,6 +157,7 @@ pub fn import_tree(docs_dir: &Path) -> Result<Imported, ImportError> {
             Table::from_records(servers),
             Table::from_records(deployments),
             Table::from_records(incidents),
+            Table::from_records(figures),
         ],
         warnings,
     })
@@ -144,7 +184,11 @@ fn read_document(docs_dir: &Path, relative: &str) -> Result<Option<Document>, Im
 
 /// The pages under `services/`, in file name order; `services/README.md` is
 /// an index, not a page.
-fn read_pages(docs_dir: &Path, warnings: &mut Vec<Warning>) -> Result<Vec<Page>, ImportError> {
+fn read_pages(
+    docs_dir: &Path,
+    undated: &UndatedDocuments<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Page>, ImportError> {
     let dir = docs_dir.join("services");
     let entries = match fs::read_dir(&dir) {
         Ok(entries) => entries,
@@ -171,10 +215,14 @@ fn read_pages(docs_dir: &Path, warnings: &mut Vec<Warning>) -> Result<Vec<Page>,
     names.sort();
     let mut pages = Vec::with_capacity(names.len());
     for name in names {
-        let Some(doc) = read_document(docs_dir, &format!("services/{name}"))? else {
+        let file = format!("services/{name}");
+        let Some(doc) = read_document(docs_dir, &file)? else {
             continue;
         };
-        let facts = page::read(&doc, warnings);
+        let mut facts = page::read(&doc, warnings);
+        if facts.snapshot.is_none() {
+            facts.snapshot = undated.commit_date(&file);
+        }
         let service = name.trim_end_matches(".md").to_string();
         pages.push(Page {
             service,
@@ -197,16 +245,18 @@ fn page_tables(
         let (doc, service, snapshot) = (&page.doc, page.service.as_str(), page.facts.snapshot);
         endpoints.extend(endpoints::read(doc, service, snapshot, warnings));
         jobs.extend(jobs::read(doc, service, snapshot));
-        incidents.extend(incidents::read(doc, service, snapshot));
+        incidents.extend(incidents::read(doc, service, snapshot, warnings));
     }
     (endpoints, jobs, incidents)
 }
 
 /// One `services` row per overview row, with its category and page figures.
+/// Without a services/ folder (already warned about), a missing page is no news.
 fn join_services(
     overview: overview::Overview,
     readme: Option<&Readme>,
     pages: &[Page],
+    pages_dir_found: bool,
     overview_doc: &Document,
     warnings: &mut Vec<Warning>,
 ) -> Vec<services::Service> {
@@ -217,7 +267,7 @@ fn join_services(
             let page = pages
                 .iter()
                 .find(|page| page.service.eq_ignore_ascii_case(&row.service));
-            if page.is_none() {
+            if page.is_none() && pages_dir_found {
                 let message = format!(
                     "no page services/{}.md; its page columns are left empty",
                     row.service
@@ -234,11 +284,14 @@ fn join_services(
         .collect()
 }
 
-/// The servers.md tables. servers.md carries no date of its own, so they
-/// take the README's "Last Updated" date (its own, should it ever state one).
+/// The servers.md tables, dated by servers.md's own date when it states
+/// one; otherwise from git, the date of the commit that last changed it,
+/// and from a plain folder the README's "Last Updated" date, with a warning
+/// that it is a guess.
 fn read_servers(
     docs_dir: &Path,
     readme: Option<&Readme>,
+    undated: &UndatedDocuments<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(Vec<servers::Server>, Vec<servers::Deployment>), ImportError> {
     let Some(doc) = read_document(docs_dir, "servers.md")? else {
@@ -246,14 +299,21 @@ fn read_servers(
         warnings.push(file_warning("servers.md", message));
         return Ok((vec![], vec![]));
     };
-    let snapshot = doc
-        .stated_date()
-        .or_else(|| readme.and_then(|readme| readme.last_updated));
-    if snapshot.is_none() {
-        let message =
-            "no date, and no \"Last Updated\" date in README.md; the snapshot is left empty";
-        warnings.push(file_warning("servers.md", message));
-    }
+    let readme_date = readme.and_then(|readme| readme.last_updated);
+    let snapshot = match (doc.stated_date(), undated.commit_date("servers.md")) {
+        (Some(own), _) => Some(own),
+        (None, Some(committed)) => Some(committed),
+        (None, None) => {
+            let message = match readme_date {
+                Some(date) => format!(
+                    "states no date; its snapshot is README.md's \"Last Updated\" date, {date}, a guess"
+                ),
+                None => "states no date, and README.md has no \"Last Updated\" date; the snapshot is left empty".to_string(),
+            };
+            warnings.push(file_warning("servers.md", &message));
+            readme_date
+        }
+    };
     Ok((
         servers::read_servers(&doc, snapshot, warnings),
         servers::read_deployments(&doc, snapshot, warnings),

@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use regex::Regex;
 
 use super::diagnostics::Warning;
+use super::figures::{self, Measure, Written};
 use super::markdown::Document;
-use super::markup::{self, Marker};
+use super::markup::{self, Level, Marker};
 use super::pipe_table::{self, Column, ColumnMap, PipeRow};
 use super::values::{self, Decimal};
 
@@ -38,6 +39,8 @@ pub struct Overview {
     /// The date the document was generated.
     pub snapshot: Option<NaiveDate>,
     pub rows: Vec<OverviewRow>,
+    /// The request and job figures of the rows, by service, in row order.
+    pub figures: Vec<(String, Written)>,
 }
 
 const COLUMNS: &[Column] = &[
@@ -100,15 +103,21 @@ pub fn read(doc: &Document, warnings: &mut Vec<Warning>) -> Overview {
         let message = "no \"Generated\" date; the services snapshot is left empty";
         warnings.push(doc.warning(1, message));
     }
+    let mut figures = Vec::new();
     Overview {
         snapshot,
-        rows: read_rows(doc, warnings),
+        rows: read_rows(doc, &mut figures, warnings),
+        figures,
     }
 }
 
 /// The rows of the overview table; none, with a warning, when the table or
 /// its Service column is missing.
-fn read_rows(doc: &Document, warnings: &mut Vec<Warning>) -> Vec<OverviewRow> {
+fn read_rows(
+    doc: &Document,
+    figures: &mut Vec<(String, Written)>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<OverviewRow> {
     let Some(section) = doc.section(|heading| heading.mentions("Service Status Overview")) else {
         let message = "no \"Service Status Overview\" section; the services table is empty";
         warnings.push(doc.warning(1, message));
@@ -126,7 +135,7 @@ fn read_rows(doc: &Document, warnings: &mut Vec<Warning>) -> Vec<OverviewRow> {
     table
         .rows
         .iter()
-        .filter_map(|row| read_row(row, &columns, doc, warnings))
+        .filter_map(|row| read_row(row, &columns, doc, figures, warnings))
         .collect()
 }
 
@@ -138,6 +147,7 @@ fn read_row(
     row: &PipeRow,
     columns: &ColumnMap,
     doc: &Document,
+    figures: &mut Vec<(String, Written)>,
     warnings: &mut Vec<Warning>,
 ) -> Option<OverviewRow> {
     let service_cell = columns.cell(row, "service");
@@ -154,6 +164,16 @@ fn read_row(
         let text = markup::plain(columns.cell(row, key));
         values::leading_count(&text).or_warn(warnings, || unreadable(doc, row, key, &text))
     };
+    // Requests and jobs are 30-day figures only when written as such.
+    let mut kept = Vec::new();
+    let mut figure = |key: &str, measure: Measure, warnings: &mut Vec<Warning>| -> Option<i64> {
+        let text = markup::plain(columns.cell(row, key));
+        figures::thirty_day(&text, key, measure, (doc, row.line), &mut kept, warnings)
+            .or_warn(warnings, || unreadable(doc, row, key, &text))
+    };
+    let requests_30d = figure("requests_30d", Measure::Requests, warnings);
+    let jobs_30d = figure("jobs_30d", Measure::Jobs, warnings);
+    figures.extend(kept.into_iter().map(|written| (service.clone(), written)));
     let (server_size, shared_server) = size_and_sharing(columns.cell(row, "server_size"));
     let (status, status_note) = status_and_note(columns.cell(row, "status"));
     let duration = markup::plain(columns.cell(row, "avg_duration_s"));
@@ -164,8 +184,8 @@ fn read_row(
         server_ip: markup::plain_value(columns.cell(row, "server_ip")),
         server_size,
         shared_server,
-        requests_30d: count("requests_30d", warnings),
-        jobs_30d: count("jobs_30d", warnings),
+        requests_30d,
+        jobs_30d,
         open_incidents: count("open_incidents", warnings),
         error_count: count("error_count", warnings),
         avg_duration_s: values::leading_seconds(&duration).or_warn(warnings, || {
@@ -214,14 +234,17 @@ fn size_and_sharing(cell: &str) -> (Option<String>, Option<bool>) {
     )
 }
 
-/// The status the marker gives, and the text after it.
+/// The status the marker (emoji or word) gives, and the text after it:
+/// critical ← 🔴 CRITICAL SEVERE EMERGENCY URGENT; warning ← ⚠️ WARNING WARN
+/// HIGH MEDIUM MODERATE; minor ← 🟡 LOW MINOR; ok ← ✅ OK. The vocabulary
+/// has no "high": HIGH reads as warning.
 fn status_and_note(cell: &str) -> (Option<&'static str>, Option<String>) {
-    let (marker, note) = markup::leading_marker(cell);
+    let (marker, note) = markup::leading_marker_or_word(cell);
     let status = match marker {
-        Some(Marker::RedCircle) => Some("critical"),
-        Some(Marker::Warning) => Some("warning"),
-        Some(Marker::YellowCircle) => Some("minor"),
-        Some(Marker::CheckMark) => Some("ok"),
+        Some(Marker::RedCircle | Marker::Word(Level::Critical)) => Some("critical"),
+        Some(Marker::Warning | Marker::Word(Level::High | Level::Warning)) => Some("warning"),
+        Some(Marker::YellowCircle | Marker::Word(Level::Low)) => Some("minor"),
+        Some(Marker::CheckMark | Marker::Word(Level::Ok)) => Some("ok"),
         Some(Marker::OrangeCircle | Marker::Other) | None => None,
     };
     (status, markup::plain_value(note))
@@ -267,6 +290,45 @@ mod tests {
             (Some("ok"), Some("Fine".into()))
         );
         assert_eq!(status_and_note("Unmarked"), (None, Some("Unmarked".into())));
+    }
+
+    #[test]
+    fn statuses_in_words() {
+        let status = |cell: &str| status_and_note(cell);
+        let note = |text: &str| Some(text.to_string());
+        assert_eq!(
+            status("CRITICAL - Busy, 42.10% uptime"),
+            (Some("critical"), note("Busy, 42.10% uptime"))
+        );
+        assert_eq!(status("**SEVERE** Busy"), (Some("critical"), note("Busy")));
+        assert_eq!(status("Emergency: down"), (Some("critical"), note("down")));
+        assert_eq!(status("[URGENT] down"), (Some("critical"), note("down")));
+        assert_eq!(status("HIGH - slow"), (Some("warning"), note("slow")));
+        assert_eq!(
+            status("WARNING: No data"),
+            (Some("warning"), note("No data"))
+        );
+        assert_eq!(status("**Medium**: slow"), (Some("warning"), note("slow")));
+        assert_eq!(status("MODERATE slow"), (Some("warning"), note("slow")));
+        assert_eq!(status("LOW - slow"), (Some("minor"), note("slow")));
+        assert_eq!(status("Minor: slow"), (Some("minor"), note("slow")));
+        assert_eq!(status("OK"), (Some("ok"), None));
+        assert_eq!(status("OK - Fine"), (Some("ok"), note("Fine")));
+        assert_eq!(status("✅ OK: Fine"), (Some("ok"), note("Fine")));
+    }
+
+    #[test]
+    fn words_that_are_notes_not_statuses() {
+        for cell in [
+            "Critical Issues everywhere",
+            "High traffic, 99.39% uptime",
+            "Moderate traffic, stable",
+            "Low traffic, 95.79% uptime",
+            "Minor slowdowns",
+            "HIGH-VOLUME traffic",
+        ] {
+            assert_eq!(status_and_note(cell), (None, Some(cell.into())), "{cell:?}");
+        }
         assert_eq!(status_and_note(""), (None, None));
     }
 
@@ -281,6 +343,52 @@ mod tests {
             Some("https://example.org/y".into())
         );
         assert_eq!(repo_address("y"), None);
+    }
+
+    #[test]
+    fn figures_over_other_periods_stay_out_of_the_30_day_columns() {
+        let text = "*Updated: September 11, 2025*\n## Service Status Overview\n\
+            | Service | Requests (30d) | Background Jobs (30d) | Status |\n|--|--|--|--|\n\
+            | alpha | 4.0M (2d) | 350K/day | CRITICAL - Busy |\n\
+            | beta | 1.26M+ | No data | OK |\n";
+        let doc = Document::from_bytes("services.md", text.as_bytes());
+        let mut warnings = Vec::new();
+        let overview = read(&doc, &mut warnings);
+        assert_eq!(overview.snapshot, NaiveDate::from_ymd_opt(2025, 9, 11));
+        let rows: Vec<_> = overview
+            .rows
+            .iter()
+            .map(|r| (r.service.as_str(), r.requests_30d, r.jobs_30d, r.status))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("alpha", None, None, Some("critical")),
+                ("beta", Some(1_260_000), None, Some("ok"))
+            ]
+        );
+        let figures: Vec<_> = overview
+            .figures
+            .iter()
+            .map(|(service, w)| (service.as_str(), w.measure, w.line, w.figure.value))
+            .collect();
+        assert_eq!(
+            figures,
+            [
+                ("alpha", Measure::Requests, 5, 4_000_000),
+                ("alpha", Measure::Jobs, 5, 350_000),
+                ("beta", Measure::Requests, 6, 1_260_000),
+            ]
+        );
+        let warnings: Vec<_> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            warnings,
+            [
+                "warning: services.md:3: no column \"GitHub\", \"IP Address\", \"Server Size\", \"Open Incidents\", \"Error Count\", \"Avg Duration\"; its values are left empty",
+                "warning: services.md:5: requests_30d: `4.0M (2d)` is a figure over 2 days, not 30; kept in the figures table",
+                "warning: services.md:5: jobs_30d: `350K/day` is a daily rate, not a 30-day figure; kept in the figures table",
+            ]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use regex::Regex;
 
 use super::diagnostics::Warning;
+use super::figures::{self, Measure, Written};
 use super::markdown::{Document, Heading};
 use super::markup;
 use super::values::{self, Decimal, Reading};
@@ -30,6 +31,8 @@ pub struct PageFacts {
     /// The date of the page's data: its own "Generated"/"Last Updated" date,
     /// else the end of its performance period.
     pub snapshot: Option<NaiveDate>,
+    /// The request and job figures of the summary, as written.
+    pub figures: Vec<Written>,
 }
 
 /// Whether a heading opens a page's background-jobs section: a `##` heading
@@ -146,12 +149,18 @@ fn read_summary(doc: &Document, facts: &mut PageFacts, warnings: &mut Vec<Warnin
             continue;
         };
         let unreadable = || expected_number(doc, line.number, &label, &value);
+        let mut figure = |column: &str, measure: Measure, warnings: &mut Vec<Warning>| {
+            let at = (doc, line.number);
+            figures::thirty_day(&value, column, measure, at, &mut facts.figures, warnings)
+        };
         match field {
             SummaryField::Requests => {
-                facts.requests_30d = values::leading_count(&value).or_warn(warnings, unreadable)
+                facts.requests_30d = figure("page_requests_30d", Measure::Requests, warnings)
+                    .or_warn(warnings, unreadable);
             }
             SummaryField::Jobs => {
-                facts.jobs_30d = values::leading_count(&value).or_warn(warnings, unreadable)
+                facts.jobs_30d =
+                    figure("page_jobs_30d", Measure::Jobs, warnings).or_warn(warnings, unreadable);
             }
             SummaryField::OpenIncidents => {
                 facts.open_incidents = values::leading_count(&value).or_warn(warnings, unreadable);
@@ -289,6 +298,43 @@ mod tests {
                 facts.open_incidents
             ),
             (None, None, None, None)
+        );
+    }
+
+    #[test]
+    fn summary_figures_over_other_periods() {
+        let (facts, warnings) = page(
+            "# X\n*Updated: September 11, 2025*\n**Server**: 10.0.0.1\n**Performance Period**: September 9 - September 11, 2025 (2 days)\n\
+             ## Performance Summary\n- **Total Requests**: 4.0M web requests (2 days)\n- **Background Jobs**: 1.2M+ jobs (30 days)\n",
+        );
+        assert_eq!(facts.requests_30d, None);
+        assert_eq!(facts.jobs_30d, Some(1_200_000));
+        assert_eq!(facts.snapshot, NaiveDate::from_ymd_opt(2025, 9, 11));
+        let figures: Vec<_> = facts
+            .figures
+            .iter()
+            .map(|w| {
+                (
+                    w.measure,
+                    w.line,
+                    w.figure.value,
+                    w.figure.days(),
+                    w.figure.at_least,
+                )
+            })
+            .collect();
+        assert_eq!(
+            figures,
+            [
+                (Measure::Requests, 6, 4_000_000, Some(2), false),
+                (Measure::Jobs, 7, 1_200_000, Some(30), true),
+            ]
+        );
+        assert_eq!(
+            warnings,
+            [
+                "warning: services/x.md:6: page_requests_30d: `4.0M web requests (2 days)` is a figure over 2 days, not 30; kept in the figures table"
+            ]
         );
     }
 

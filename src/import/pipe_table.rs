@@ -13,6 +13,8 @@ use super::markdown::{Document, Line, Section};
 pub struct PipeTable {
     pub header_line: usize,
     pub header: Vec<String>,
+    /// Whether a `|---|` line follows the header.
+    pub has_separator: bool,
     pub rows: Vec<PipeRow>,
 }
 
@@ -40,15 +42,16 @@ pub fn first_table(section: &Section<'_>) -> Option<PipeTable> {
     let mut lines = section.lines().skip_while(|line| !line.is_table_row());
     let header = lines.next()?;
     let mut rows = lines.take_while(Line::is_table_row).peekable();
-    if rows
+    let has_separator = rows
         .peek()
-        .is_some_and(|line| is_separator(&split_cells(line.text)))
-    {
+        .is_some_and(|line| is_separator(&split_cells(line.text)));
+    if has_separator {
         rows.next();
     }
     Some(PipeTable {
         header_line: header.number,
         header: split_cells(header.text),
+        has_separator,
         rows: rows
             .map(|line| PipeRow {
                 line: line.number,
@@ -141,6 +144,25 @@ impl ColumnMap {
             let message = format!("no column {}; its values are left empty", quoted(&missing));
             warnings.push(doc.warning(line, message));
         }
+        if !table.has_separator {
+            let message = "no `|---|` line under the table's header; read as a table all the same";
+            warnings.push(doc.warning(line, message));
+        }
+        for row in &table.rows {
+            let (cells, columns) = (row.cells.len(), table.header.len());
+            if cells != columns {
+                let message = if cells < columns {
+                    format!(
+                        "{cells} cells where the header has {columns}; the missing ones are left empty"
+                    )
+                } else {
+                    format!(
+                        "{cells} cells where the header has {columns}; the extra ones are ignored"
+                    )
+                };
+                warnings.push(doc.warning(row.line, message));
+            }
+        }
         ColumnMap { positions }
     }
 
@@ -182,6 +204,29 @@ mod tests {
         let document = Document::from_bytes("t.md", text.as_bytes());
         let table = first_table(&document.section(|_| true).unwrap()).unwrap();
         (document, table)
+    }
+
+    #[test]
+    fn a_broken_table_reads_with_a_warning_per_problem() {
+        let (document, table) = table_of(
+            "# T\n| IP | Size | OS\n| 10.0.0.1 | Large |\n| 10.0.0.2 | Small | Linux | extra |\n| 10.0.0.3 | Small | BSD |\n",
+        );
+        let mut warnings = Vec::new();
+        let columns = ColumnMap::new(&table, COLUMNS, &document, &mut warnings);
+        let cells: Vec<_> = table
+            .rows
+            .iter()
+            .map(|row| columns.cell(row, "distro"))
+            .collect();
+        assert_eq!(cells, ["", "Linux", "BSD"]);
+        assert_eq!(
+            warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "warning: t.md:2: no `|---|` line under the table's header; read as a table all the same",
+                "warning: t.md:3: 2 cells where the header has 3; the missing ones are left empty",
+                "warning: t.md:4: 4 cells where the header has 3; the extra ones are ignored",
+            ]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::datasets::tables::TableDef;
 use crate::plan::types::Type;
 
 /// One cell value, typed as the column it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     Str(String),
     Int(i64),

@@ -109,6 +109,7 @@ mod tests {
                 period_start: date,
                 period_end: date,
                 snapshot: date,
+                figures: vec![],
             },
             snapshot: date,
         });

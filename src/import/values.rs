@@ -17,7 +17,7 @@ use super::diagnostics::Warning;
 const NUMBER: &str = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?";
 
 /// An exact non-negative decimal: `units / 10^scale`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Decimal {
     units: u128,
     scale: u32,
@@ -174,6 +174,156 @@ pub fn leading_count(text: &str) -> Reading<i64> {
     }
 }
 
+/// A count as a document writes it, with the period it covers: `4.0M (2d)`,
+/// `350K/day`, `1.26M+`, `5.0M web requests (30 days)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Figure {
+    /// The number as written: `4.0M` → 4000000, `350K/day` → 350000.
+    pub value: i64,
+    /// The period the figure covers, in hours, when the text writes one: `(2d)`
+    /// → 48, `/day` → 24, `(30 days)` and `(month)` → 720 (a month counts 30
+    /// days).
+    pub period_hours: Option<u32>,
+    /// Written as a rate (`350K/day`, `12K per week`, `5K daily`) rather than
+    /// a total over its period.
+    pub rate: bool,
+    /// Written as a lower bound: `1.26M+`, `>1.2M`, `≥1.2M`.
+    pub at_least: bool,
+}
+
+/// Hours in the 30-day window the documents' `_30d` figures cover.
+pub const THIRTY_DAYS_IN_HOURS: u32 = 30 * 24;
+
+impl Figure {
+    /// Whether it is a figure over 30 days: no period written, or 30 days
+    /// (or a month) stated.
+    pub fn is_30_day(&self) -> bool {
+        self.period_hours
+            .is_none_or(|hours| hours == THIRTY_DAYS_IN_HOURS)
+    }
+
+    /// Written as a daily rate (`350K/day`).
+    pub fn per_day(&self) -> bool {
+        self.rate && self.period_hours == Some(24)
+    }
+
+    /// The period in whole days, taking an unwritten one as 30 days.
+    pub fn days(&self) -> Option<u32> {
+        match self.period_hours {
+            None => Some(30),
+            Some(hours) => hours.is_multiple_of(24).then_some(hours / 24),
+        }
+    }
+
+    /// The period as a short label: `30d`, `2d`, or `12h` when it is not whole days.
+    pub fn period_label(&self) -> String {
+        match (self.days(), self.period_hours) {
+            (Some(days), _) => format!("{days}d"),
+            (None, Some(hours)) => format!("{hours}h"),
+            (None, None) => unreachable!("an unwritten period is 30 days"),
+        }
+    }
+
+    /// What the figure is, for a warning: `a figure over 2 days`, `a daily rate`.
+    pub fn describe(&self) -> String {
+        let span = match (self.days(), self.period_hours) {
+            (Some(1), _) => "1 day".to_string(),
+            (Some(days), _) => format!("{days} days"),
+            (None, Some(1)) => "1 hour".to_string(),
+            (None, Some(hours)) => format!("{hours} hours"),
+            (None, None) => unreachable!("an unwritten period is 30 days"),
+        };
+        match (self.rate, self.days()) {
+            (true, Some(1)) => "a daily rate".to_string(),
+            (true, _) => format!("a rate per {span}"),
+            (false, _) => format!("a figure over {span}"),
+        }
+    }
+}
+
+/// The units a period is written in, with their length in hours.
+fn unit_hours(unit: &str) -> Option<u32> {
+    match unit.to_lowercase().as_str() {
+        "h" | "hr" | "hrs" | "hour" | "hours" | "hourly" => Some(1),
+        "d" | "day" | "days" | "daily" => Some(24),
+        "w" | "wk" | "wks" | "week" | "weeks" | "weekly" => Some(7 * 24),
+        "mo" | "month" | "months" | "monthly" => Some(THIRTY_DAYS_IN_HOURS),
+        _ => None,
+    }
+}
+
+/// The figure a text starts with (see [`Figure`]). The period is a rate
+/// right after the count (`350K/day`, `350K requests per day`, `5K daily`),
+/// else the first period written after it: a parenthesis opening with one
+/// (`(2d)`, `(30 days)`, `(7-day window)`, `(last 7 days)`, `(month)`) or a
+/// phrase such as `over 2 days` or `in the past week`. Other text after the
+/// count is commentary, as for [`leading_count`].
+pub fn leading_figure(text: &str) -> Reading<Figure> {
+    static LEADING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(
+            r"^(>=|≥|>)?\s*[~≈]?\s*({NUMBER})([KkMB])?(\+)?(?:$|[^\p{{L}}\d])"
+        ))
+        .expect("static pattern")
+    });
+    static RATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^(?:\s*\p{L}+){0,2}?(?:\s*/\s*|\s+per\s+|\s+an?\s+)(hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mo)\b|^(?:\s*\p{L}+){0,2}?\s+(hourly|daily|weekly|monthly)\b",
+        )
+        .expect("static pattern")
+    });
+    static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)(?:\(\s*|\b(?:over|in|during|for)\s+)(?:the\s+)?(?:(?:last|past|previous|prior)\s+)?(?:(\d+)\s*-?\s*)?(hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mo)\b",
+        )
+        .expect("static pattern")
+    });
+    let text = text.trim();
+    let Some(found) = LEADING.captures(text) else {
+        return Reading::missing(text);
+    };
+    let suffix = found.get(3).map_or("", |m| m.as_str());
+    let Some(value) = suffixed_integer(&found[2], suffix) else {
+        return Reading::Unreadable;
+    };
+    let number_end = [found.get(4), found.get(3), found.get(2)]
+        .into_iter()
+        .flatten()
+        .map(|m| m.end())
+        .max()
+        .unwrap_or(0);
+    let after = &text[number_end..];
+    let mut figure = Figure {
+        value,
+        period_hours: None,
+        rate: false,
+        at_least: found.get(1).is_some() || found.get(4).is_some(),
+    };
+    if let Some(rate) = RATE.captures(after) {
+        let unit = rate.get(1).or(rate.get(2)).map_or("", |m| m.as_str());
+        figure.period_hours = unit_hours(unit);
+        figure.rate = true;
+        return Reading::Value(figure);
+    }
+    for period in PERIOD.captures_iter(after) {
+        let unit = &period[2];
+        let count = match period.get(1) {
+            Some(count) => count.as_str().parse::<u32>().ok(),
+            // `(month)`, `over the past week`; not `(d)` or `over days`.
+            None if unit.len() > 2 && !unit.ends_with(['s', 'S']) => Some(1),
+            None => continue,
+        };
+        let Some(hours) = count
+            .zip(unit_hours(unit))
+            .and_then(|(n, h)| n.checked_mul(h))
+        else {
+            return Reading::Unreadable;
+        };
+        figure.period_hours = Some(hours);
+        break;
+    }
+    Reading::Value(figure)
+}
+
 /// A duration in seconds that a text starts with: `1396s`, `520`.
 pub fn leading_seconds(text: &str) -> Reading<Decimal> {
     static SECONDS: LazyLock<Regex> = LazyLock::new(|| {
@@ -261,14 +411,27 @@ fn month_number(name: &str) -> Option<u32> {
     u32::try_from(index + 1).ok()
 }
 
-/// A date a text starts with: `August 23, 2025`, `Aug 23 2025`, `2025-08-23`.
+/// A date a text starts with: `August 23, 2025`, `Aug 23 2025`, `Sep. 11th,
+/// 2025`, `11 September 2025`, `2025-08-23`, each after an optional weekday
+/// (`Thursday, 11 September 2025`).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    static WRITTEN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})\b").expect("static pattern")
+    static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+").expect("static pattern")
+    });
+    static MONTH_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+            .expect("static pattern")
+    });
+    static DAY_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})\b")
+            .expect("static pattern")
     });
     static ISO: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^(\d{4})-(\d{2})-(\d{2})\b").expect("static pattern"));
     let text = text.trim();
+    let text = WEEKDAY
+        .find(text)
+        .map_or(text, |weekday| &text[weekday.end()..]);
     if let Some(found) = ISO.captures(text) {
         return NaiveDate::from_ymd_opt(
             found[1].parse().ok()?,
@@ -276,12 +439,28 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
             found[3].parse().ok()?,
         );
     }
-    let found = WRITTEN.captures(text)?;
-    NaiveDate::from_ymd_opt(
-        found[3].parse().ok()?,
-        month_number(&found[1])?,
-        found[2].parse().ok()?,
-    )
+    let (year, month, day) = match MONTH_FIRST.captures(text) {
+        Some(found) => (found[3].parse(), month_number(&found[1]), found[2].parse()),
+        None => {
+            let found = DAY_FIRST.captures(text)?;
+            (found[3].parse(), month_number(&found[2]), found[1].parse())
+        }
+    };
+    NaiveDate::from_ymd_opt(year.ok()?, month?, day.ok()?)
+}
+
+/// The first date anywhere in `text` that [`parse_date`] reads:
+/// `Services Overview — September 11, 2025` or `Overview (2025-09-11)`.
+pub fn find_date(text: &str) -> Option<NaiveDate> {
+    static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"\b(?:\d{4}-\d{2}-\d{2}|[A-Za-z]+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]+\.?,?\s+\d{4})\b",
+        )
+        .expect("static pattern")
+    });
+    CANDIDATE
+        .find_iter(text)
+        .find_map(|found| parse_date(found.as_str()))
 }
 
 /// A period such as `July 24 - August 23, 2025 (30 days)`. A start without a
@@ -377,6 +556,153 @@ mod tests {
         );
     }
 
+    fn figure(text: &str) -> Figure {
+        match leading_figure(text) {
+            Reading::Value(figure) => figure,
+            other => panic!("{text:?}: {other:?}"),
+        }
+    }
+
+    /// (value, period label, per_day, at_least, is_30_day)
+    fn figure_facts(text: &str) -> (i64, String, bool, bool, bool) {
+        let found = figure(text);
+        (
+            found.value,
+            found.period_label(),
+            found.per_day(),
+            found.at_least,
+            found.is_30_day(),
+        )
+    }
+
+    #[test]
+    fn figures_without_a_period_are_30_day_figures() {
+        assert_eq!(
+            figure_facts("167.1M"),
+            (167_100_000, "30d".into(), false, false, true)
+        );
+        assert_eq!(figure("167.1M").period_hours, None);
+        assert_eq!(
+            figure_facts("58,326,431 requests - busiest"),
+            (58_326_431, "30d".into(), false, false, true)
+        );
+        assert_eq!(
+            figure_facts("~12.5M across 6 services"),
+            (12_500_000, "30d".into(), false, false, true)
+        );
+    }
+
+    #[test]
+    fn figures_over_a_stated_period() {
+        assert_eq!(
+            figure_facts("4.0M (2d)"),
+            (4_000_000, "2d".into(), false, false, false)
+        );
+        assert_eq!(
+            figure_facts("1.2M (7d)"),
+            (1_200_000, "7d".into(), false, false, false)
+        );
+        assert_eq!(
+            figure_facts("4.0M web requests (2 days)"),
+            (4_000_000, "2d".into(), false, false, false)
+        );
+        assert_eq!(
+            figure_facts("5.0M web requests (30 days) - **BUSY**"),
+            (5_000_000, "30d".into(), false, false, true)
+        );
+        assert_eq!(
+            figure_facts("5.0M (30d)"),
+            (5_000_000, "30d".into(), false, false, true)
+        );
+        assert_eq!(
+            figure_facts("5.0M (month)"),
+            (5_000_000, "30d".into(), false, false, true)
+        );
+        assert_eq!(
+            figure_facts("9K jobs (7-day window)"),
+            (9_000, "7d".into(), false, false, false)
+        );
+        assert_eq!(
+            figure_facts("9K jobs over the past week"),
+            (9_000, "7d".into(), false, false, false)
+        );
+        assert_eq!(
+            figure_facts("9K (last 14 days)"),
+            (9_000, "14d".into(), false, false, false)
+        );
+        assert_eq!(
+            figure_facts("9K (48 hours)"),
+            (9_000, "2d".into(), false, false, false)
+        );
+        assert_eq!(
+            figure_facts("9K (12h)"),
+            (9_000, "12h".into(), false, false, false)
+        );
+        assert_eq!(figure("9K (12h)").days(), None);
+    }
+
+    #[test]
+    fn rates_and_bounds() {
+        assert_eq!(
+            figure_facts("350K/day"),
+            (350_000, "1d".into(), true, false, false)
+        );
+        assert_eq!(
+            figure_facts("350K requests per day"),
+            (350_000, "1d".into(), true, false, false)
+        );
+        assert_eq!(
+            figure_facts("350K daily (30 days)"),
+            (350_000, "1d".into(), true, false, false)
+        );
+        assert_eq!(
+            figure_facts("2M/week"),
+            (2_000_000, "7d".into(), false, false, false)
+        );
+        assert!(figure("2M/week").rate);
+        assert_eq!(
+            figure_facts("9M/month"),
+            (9_000_000, "30d".into(), false, false, true)
+        );
+        assert_eq!(
+            figure_facts("1.26M+"),
+            (1_260_000, "30d".into(), false, true, true)
+        );
+        assert_eq!(
+            figure_facts(">1.2M (2d)"),
+            (1_200_000, "2d".into(), false, true, false)
+        );
+        assert_eq!(
+            figure_facts("≥ 20K"),
+            (20_000, "30d".into(), false, true, true)
+        );
+    }
+
+    #[test]
+    fn figure_descriptions() {
+        assert_eq!(figure("4.0M (2d)").describe(), "a figure over 2 days");
+        assert_eq!(figure("4.0M (1 day)").describe(), "a figure over 1 day");
+        assert_eq!(figure("4.0M (12h)").describe(), "a figure over 12 hours");
+        assert_eq!(figure("350K/day").describe(), "a daily rate");
+        assert_eq!(figure("2M/week").describe(), "a rate per 7 days");
+    }
+
+    #[test]
+    fn words_that_are_not_periods() {
+        for text in [
+            "4.0M (d)",
+            "4.0M over days",
+            "4.0M (no period)",
+            "4.0M - down 2 days ago",
+            "4.0M hard drives",
+        ] {
+            assert_eq!(figure(text).period_hours, None, "{text:?}");
+        }
+        assert_eq!(leading_figure("No data"), Reading::Absent);
+        assert_eq!(leading_figure("Active"), Reading::Unreadable);
+        assert_eq!(leading_figure("9K (99999999999 days)"), Reading::Unreadable);
+    }
+
     #[test]
     fn seconds_and_percentages() {
         assert_eq!(
@@ -445,6 +771,35 @@ mod tests {
         );
         assert_eq!(find_count(&requests, " - 2.5M requests"), Some(2_500_000));
         assert_eq!(find_count(&requests, " - landing page"), None);
+    }
+
+    #[test]
+    fn later_date_forms() {
+        let day = Some(date("2025-09-11"));
+        for text in [
+            "11 September 2025",
+            "11 Sep 2025",
+            "11th September, 2025",
+            "Sep 11, 2025",
+            "Sept. 11, 2025",
+            "September 11th, 2025",
+            "Thursday, September 11, 2025",
+            "Thu 11 Sep 2025 at 10:00",
+        ] {
+            assert_eq!(parse_date(text), day, "{text:?}");
+        }
+        assert_eq!(parse_date("31 February 2025"), None);
+        assert_eq!(parse_date("11 Smarch 2025"), None);
+    }
+
+    #[test]
+    fn dates_found_inside_text() {
+        let day = Some(date("2025-09-11"));
+        assert_eq!(find_date("Services Overview — September 11, 2025"), day);
+        assert_eq!(find_date("Services Overview (2025-09-11)"), day);
+        assert_eq!(find_date("Report of 11 September 2025, final"), day);
+        assert_eq!(find_date("Week 37: Smarch 11, 2025 or 2025-09-11"), day);
+        assert_eq!(find_date("Services Overview"), None);
     }
 
     #[test]

@@ -77,6 +77,14 @@ fn write_plan(plan: &Plan, depth: usize, out: &mut String) {
             writeln!(out, "{pad}Join {kind} on {}", keys.join(" and "))
         }
         Plan::Union { .. } => writeln!(out, "{pad}Union"),
+        Plan::Diff { keys, .. } => {
+            let keys: Vec<String> = keys.iter().map(|k| print::ident(k)).collect();
+            writeln!(
+                out,
+                "{pad}Diff on {} (full join, null keys equal, each key once a side)",
+                keys.join(" and ")
+            )
+        }
     };
     for input in plan.inputs() {
         write_plan(input, depth + 1, out);

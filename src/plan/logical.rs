@@ -83,6 +83,42 @@ pub enum Plan {
         left: Box<Plan>,
         right: Box<Plan>,
     },
+    /// The pairing behind `diff`: a full outer join of `before` and
+    /// `after` on `keys`, which both have under these names (their other
+    /// columns have distinct names). Keys compare null-safe: a null key
+    /// meets a null key. A key value held by more than one row of either
+    /// side fails the query with [`duplicate_key_message`]. Output: the
+    /// keys (from whichever side has the row), then `before`'s other
+    /// columns, then `after`'s; the columns of a side without the key are
+    /// null. Rows come in no particular order.
+    Diff {
+        before: Box<Plan>,
+        after: Box<Plan>,
+        keys: Vec<String>,
+    },
+}
+
+/// Which input of a `diff` a message speaks of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffSide {
+    /// The pipeline `diff` follows: the old rows.
+    Before,
+    /// The source after `diff`: the new rows.
+    After,
+}
+
+/// What a backend says when a `diff` input holds a key more than once
+/// (backends that can name the value add it after a colon).
+pub fn duplicate_key_message(side: DiffSide, keys: &[String]) -> String {
+    let side = match side {
+        DiffSide::Before => "first",
+        DiffSide::After => "second",
+    };
+    let names: Vec<&str> = keys.iter().map(String::as_str).collect();
+    format!(
+        "diff: the key ({}) is not unique in the {side} input",
+        names.join(", ")
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,7 +296,8 @@ impl Plan {
             | Plan::Limit { .. }
             | Plan::Distinct { .. }
             | Plan::Join { .. }
-            | Plan::Union { .. } => Vec::new(),
+            | Plan::Union { .. }
+            | Plan::Diff { .. } => Vec::new(),
             Plan::Filter { predicate, .. } => vec![predicate],
             Plan::Select { columns, .. } | Plan::Derive { columns, .. } => {
                 columns.iter().map(|(_, e)| e).collect()
@@ -315,6 +352,7 @@ impl Plan {
             | Plan::Aggregate { input, .. }
             | Plan::Distinct { input, .. } => vec![input],
             Plan::Join { left, right, .. } | Plan::Union { left, right } => vec![left, right],
+            Plan::Diff { before, after, .. } => vec![before, after],
         }
     }
 
@@ -330,7 +368,22 @@ impl Plan {
             | Plan::Aggregate { input, .. }
             | Plan::Distinct { input, .. } => vec![input],
             Plan::Join { left, right, .. } | Plan::Union { left, right } => vec![left, right],
+            Plan::Diff { before, after, .. } => vec![before, after],
         }
+    }
+
+    /// The `diff` pairings in the plan and its inputs, each as the
+    /// messages its two duplicate-key checks give (before, after).
+    pub fn duplicate_key_messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Plan::Diff { keys, .. } = self {
+            out.push(duplicate_key_message(DiffSide::Before, keys));
+            out.push(duplicate_key_message(DiffSide::After, keys));
+        }
+        for input in self.inputs() {
+            out.extend(input.duplicate_key_messages());
+        }
+        out
     }
 }
 

@@ -100,6 +100,16 @@ pub enum OperatorKind {
         on: Vec<JoinKey>,
     },
     Union(Source),
+    /// `diff source on keys`: the rows added, removed or changed between
+    /// the input (before) and `source` (after), one row per key.
+    Diff {
+        source: Source,
+        on: Vec<JoinKey>,
+    },
+    /// `latest`: the rows of a history table's newest revision.
+    Latest,
+    /// `at N`: the rows of a history table's revision N.
+    At(Count),
     Export(StringLit),
     /// `chart label, value`: draw the result instead of tabling it.
     Chart {
@@ -126,13 +136,17 @@ impl OperatorKind {
             OperatorKind::Distinct(_) => "distinct",
             OperatorKind::Join { .. } => "join",
             OperatorKind::Union(_) => "union",
+            OperatorKind::Diff { .. } => "diff",
+            OperatorKind::Latest => "latest",
+            OperatorKind::At(_) => "at",
             OperatorKind::Export(_) => "export",
             OperatorKind::Chart { .. } => "chart",
         }
     }
 }
 
-/// A row count written in an operator (`take 5`, `top 3 by …`).
+/// A row count written in an operator (`take 5`, `top 3 by …`), or the
+/// revision number of `at N`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Count {
     pub value: u64,

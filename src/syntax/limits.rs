@@ -49,7 +49,9 @@ fn check_pipeline(pipeline: &Pipeline) -> Result<(), Diagnostic> {
             check_expr(expr)?;
         }
         match &operator.kind {
-            OperatorKind::Join { source, .. } | OperatorKind::Union(source) => {
+            OperatorKind::Join { source, .. }
+            | OperatorKind::Union(source)
+            | OperatorKind::Diff { source, .. } => {
                 check_source(&source.kind)?;
             }
             _ => {}

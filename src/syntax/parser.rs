@@ -26,7 +26,7 @@ pub const MAX_DEPTH: usize = 64;
 /// The operator keywords, for "expected an operator" help.
 pub const OPERATORS: &[&str] = &[
     "where", "select", "derive", "drop", "rename", "sort", "take", "top", "group", "agg", "count",
-    "distinct", "join", "union", "export", "chart",
+    "distinct", "join", "union", "diff", "latest", "at", "export", "chart",
 ];
 
 thread_local! {
@@ -223,6 +223,9 @@ fn operator(i: Input) -> PResult<Operator> {
             OperatorKind::Union,
         )
         .parse(rest)?,
+        "diff" => diff(rest)?,
+        "latest" => (rest, OperatorKind::Latest),
+        "at" => map(cut(revision), OperatorKind::At).parse(rest)?,
         "export" => map(
             cut(expect("a file path in quotes", string)),
             |(value, span)| OperatorKind::Export(StringLit { value, span }),
@@ -301,6 +304,39 @@ fn join(i: Input) -> PResult<OperatorKind> {
             on,
         },
     ))
+}
+
+/// diff source on key { "and" key }
+fn diff(i: Input) -> PResult<OperatorKind> {
+    let (i, source) = cut(expect("a table name, `from \"file\"` or `(`", source)).parse(i)?;
+    let (i, _) = cut(keyword("on")).parse(i)?;
+    let (i, on) = cut(separated_list1(keyword("and"), join_key)).parse(i)?;
+    Ok((i, OperatorKind::Diff { source, on }))
+}
+
+/// The N of `at N`: a whole number, 1 or more.
+fn revision(i: Input) -> PResult<Count> {
+    let (rest, (n, span)) = expect("a revision number, as in `at 3`", number).parse(i)?;
+    match n {
+        Number::Int(value) if value >= 1 => Ok((
+            rest,
+            Count {
+                value: value as u64,
+                span,
+            },
+        )),
+        _ => Err(nom::Err::Failure(
+            SyntaxError::custom(
+                span.start,
+                span.end - span.start,
+                "a revision number must be a whole number, 1 or more",
+            )
+            .with_label("not a revision")
+            .with_help(
+                "revisions count from 1, the oldest imported commit; `latest` is the newest",
+            ),
+        )),
+    }
 }
 
 /// key = name [ "==" name ]

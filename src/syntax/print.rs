@@ -72,21 +72,11 @@ fn operator(op: &OperatorKind) -> String {
             kind,
             source: s,
             on,
-        } => {
-            let keys = on
-                .iter()
-                .map(|k| {
-                    if k.left.name == k.right.name {
-                        ident(&k.left.name)
-                    } else {
-                        format!("{} == {}", ident(&k.left.name), ident(&k.right.name))
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" and ");
-            format!("{} {} on {keys}", kind.keyword(), source(s))
-        }
+        } => format!("{} {} on {}", kind.keyword(), source(s), join_keys(on)),
         OperatorKind::Union(s) => source(s),
+        OperatorKind::Diff { source: s, on } => format!("{} on {}", source(s), join_keys(on)),
+        OperatorKind::Latest => String::new(),
+        OperatorKind::At(n) => n.value.to_string(),
         OperatorKind::Export(path) => string(&path.value),
         OperatorKind::Chart { label, value } => {
             format!("{}, {}", ident(&label.name), ident(&value.name))
@@ -97,6 +87,20 @@ fn operator(op: &OperatorKind) -> String {
     } else {
         format!("{keyword} {rest}")
     }
+}
+
+/// `a == b and c`: a key with the same name on both sides is written once.
+fn join_keys(on: &[JoinKey]) -> String {
+    on.iter()
+        .map(|k| {
+            if k.left.name == k.right.name {
+                ident(&k.left.name)
+            } else {
+                format!("{} == {}", ident(&k.left.name), ident(&k.right.name))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 fn item_list(items: &[Item]) -> String {
@@ -278,5 +282,82 @@ fn literal(l: &Literal) -> String {
         Literal::Date(d) => d.format("%Y-%m-%d").to_string(),
         Literal::Datetime(t) => t.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
         Literal::Duration(micros) => duration(*micros),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Span;
+    use crate::syntax::ast::{OperatorKind, SourceKind, StatementKind};
+    use crate::syntax::parse;
+
+    /// The canonical text of `text`, checked to parse back to itself.
+    fn round_trip(text: &str) -> String {
+        let parsed = parse(text).unwrap_or_else(|e| panic!("{text}: {}", e.message));
+        let printed = super::script(&parsed);
+        let again = parse(&printed).unwrap_or_else(|e| panic!("{printed}: {}", e.message));
+        assert_eq!(super::script(&again), printed);
+        printed
+    }
+
+    #[test]
+    fn diff_latest_and_at_print_back_as_written() {
+        for text in [
+            "a | diff b on k",
+            "a | diff (b | where x > 1) on k == j and m",
+            "a | diff from \"b.csv\" on `odd key`",
+            "a | at 3 | latest | count",
+            "let old = t | at 1;\nlet new = t | latest;\nold | diff new on service",
+        ] {
+            assert_eq!(round_trip(text), text);
+        }
+        // Layout: `on` at a line's end goes on; `latest` ends a statement.
+        assert_eq!(
+            round_trip("a\n| diff b on\n  k\na | latest\nb"),
+            "a | diff b on k;\na | latest;\nb"
+        );
+    }
+
+    #[test]
+    fn diff_holds_its_source_and_keys() {
+        let script = parse("a | diff (b | latest) on k and x == y").expect("parses");
+        let StatementKind::Query(pipeline) = &script.statements[0].kind else {
+            panic!("a query");
+        };
+        let OperatorKind::Diff { source, on } = &pipeline.operators[0].kind else {
+            panic!("a diff: {:?}", pipeline.operators[0].kind);
+        };
+        let SourceKind::Nested(inner) = &source.kind else {
+            panic!("a nested source");
+        };
+        assert!(matches!(inner.operators[0].kind, OperatorKind::Latest));
+        let keys: Vec<(&str, &str)> = on
+            .iter()
+            .map(|k| (k.left.name.as_str(), k.right.name.as_str()))
+            .collect();
+        assert_eq!(keys, [("k", "k"), ("x", "y")]);
+        assert_eq!(pipeline.operators[0].keyword, Span::new(4, 8));
+    }
+
+    #[test]
+    fn at_takes_a_revision_of_one_or_more() {
+        let script = parse("t | at 12").expect("parses");
+        let StatementKind::Query(pipeline) = &script.statements[0].kind else {
+            panic!("a query");
+        };
+        assert!(matches!(&pipeline.operators[0].kind, OperatorKind::At(n) if n.value == 12));
+        for (text, says, at) in [
+            ("t | at 0", "1 or more", 7),
+            ("t | at 1.5", "1 or more", 7),
+            ("t | at", "a revision number", 6),
+            ("t | at x", "a revision number", 7),
+            ("t | diff u", "`on`", 10),
+            ("t | diff on k", "`on`", 12),
+        ] {
+            let error = parse(text).expect_err(text);
+            let shown = format!("{} {:?}", error.message, error.help);
+            assert!(shown.contains(says), "{text}: {shown}");
+            assert_eq!(error.span.map(|s| s.start), Some(at), "{text}");
+        }
     }
 }

@@ -564,3 +564,119 @@ fn a_script_reading_itself_stops_at_a_depth() {
         .code(1)
         .stderr(predicate::str::contains("`.read` nested more than 16 deep"));
 }
+
+/// `infraql` on the hand-written history table of
+/// tests/fixtures/history_table/ (three revisions; see its README), as CSV.
+fn on_history(query: &str) -> assert_cmd::assert::Assert {
+    infraql()
+        .args([
+            "--table",
+            "history=tests/fixtures/history_table/services.csv",
+            "--format",
+            "csv",
+            "-e",
+            query,
+        ])
+        .current_dir(root())
+        .assert()
+}
+
+fn stdout_of(assert: assert_cmd::assert::Assert) -> String {
+    let assert = assert.success();
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+#[test]
+fn latest_keeps_the_rows_of_the_newest_revision() {
+    let out = stdout_of(on_history(
+        "history | latest | select service, uptime_pct, requests, revision | sort service",
+    ));
+    assert_eq!(
+        out,
+        "service,uptime_pct,requests,revision\n\
+         api,99.9,100,2\n\
+         queue,,5,3\n\
+         search,95.5,20,2\n\
+         web,98.0,75,3\n"
+    );
+}
+
+#[test]
+fn at_n_keeps_the_rows_of_revision_n() {
+    let at = |n: u32| {
+        stdout_of(on_history(&format!(
+            "history | at {n} | select service, uptime_pct, requests, commit | sort service"
+        )))
+    };
+    assert_eq!(
+        at(1),
+        "service,uptime_pct,requests,commit\n\
+         api,99.5,100,a1b2c3d\n\
+         jobs,97.0,10,a1b2c3d\n\
+         web,98.0,50,a1b2c3d\n"
+    );
+    assert_eq!(
+        at(2),
+        "service,uptime_pct,requests,commit\n\
+         api,99.9,100,e4f5a6b\n\
+         search,95.5,20,e4f5a6b\n\
+         web,98.0,50,a1b2c3d\n"
+    );
+    // The newest revision is `latest`, and so is any revision after it.
+    let latest = stdout_of(on_history(
+        "history | latest | select service, uptime_pct, requests, commit | sort service",
+    ));
+    assert_eq!(at(3), latest);
+    assert_eq!(at(9), latest);
+    assert_ne!(at(1), at(2));
+}
+
+#[test]
+fn diff_of_two_revisions_leaves_the_history_columns_out() {
+    let out = stdout_of(on_history(
+        "let old = history | at 1; let new = history | latest; old | diff new on service",
+    ));
+    assert_eq!(
+        out,
+        "service,change,uptime_pct_before,uptime_pct_after,uptime_pct_delta,requests_before,requests_after,requests_delta\n\
+         api,changed,99.5,99.9,0.4000000000000057,100,100,0\n\
+         jobs,removed,97.0,,,10,,\n\
+         queue,added,,,,,5,\n\
+         search,added,,95.5,,,20,\n\
+         web,changed,98.0,98.0,0.0,50,75,25\n"
+    );
+    // Revisions next to each other: only what changed between them.
+    let out = stdout_of(on_history(
+        "history | at 2 | diff (history | at 3) on service | select service, change",
+    ));
+    assert_eq!(out, "service,change\nqueue,added\nweb,changed\n");
+}
+
+#[test]
+fn at_on_a_table_without_history_is_an_error_with_a_caret() {
+    let assert = infraql().args(["-e", "services | at 1"]).assert().code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("`at` needs a history table"), "{stderr}");
+    assert!(stderr.contains("infraql import --git"), "{stderr}");
+    assert!(stderr.contains("^^^^"), "{stderr}");
+    let assert = infraql()
+        .args(["-e", "history | at 0"])
+        .args([
+            "--table",
+            "history=tests/fixtures/history_table/services.csv",
+        ])
+        .current_dir(root())
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("1 or more"), "{stderr}");
+}
+
+#[test]
+fn explain_shows_the_diff() {
+    let out = stdout_of(on_history(
+        ".explain history | at 1 | diff (history | latest) on service",
+    ));
+    assert!(out.contains("Diff on service"), "{out}");
+    assert!(out.contains("gone_in"), "{out}");
+}

@@ -899,3 +899,226 @@ fn an_unreachable_default_server_does_not_stop_local_work() {
         .stdout(predicates::str::contains("22"))
         .stderr(predicates::str::contains("going on without ClickHouse"));
 }
+
+/// The golden cases of `diff`, `latest` and `at` (over the bundled
+/// tables) on the server: the same output, row order included, or the
+/// same error (the local engine adds the duplicated value to a duplicate
+/// key's message).
+#[test]
+fn diff_latest_and_at_cases_agree_on_both_engines() {
+    let server = server_or_skip!();
+    let mut checked = 0;
+    for path in files_with_extension(&root().join("tests/cases/operators"), "iql") {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if !["diff", "latest", "at_"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("case");
+        let mut remote = all_remote_session(server);
+        let mut local = Session::new(Engine::with_bundled_datasets().expect("bundled data"));
+        let expected = crate::run_in(&mut local, &name, &text);
+        let found = crate::run_in(&mut remote, &name, &text);
+        if expected.contains("diff: the key") {
+            let first = found.lines().next().unwrap_or("");
+            assert!(
+                first.contains("diff: the key")
+                    && expected.lines().next().unwrap_or("").starts_with(first),
+                "{name}:\nlocal:\n{expected}\nclickhouse:\n{found}"
+            );
+        } else {
+            assert_eq!(found, expected, "{name}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} cases");
+    // The server runs the whole diff, as one statement with a full join.
+    let mut remote = all_remote_session(server);
+    let plan = remote
+        .explain("<explain>", "services | diff deployments on service")
+        .expect("explains");
+    assert!(plan.contains("ClickHouse SQL (on"), "{plan}");
+    assert!(plan.contains("FULL OUTER JOIN"), "{plan}");
+    assert!(plan.contains("throwIf"), "{plan}");
+}
+
+#[test]
+fn a_duplicate_diff_key_on_the_server_names_the_side() {
+    let server = server_or_skip!();
+    let mut session = all_remote_session(server);
+    for (query, side) in [
+        (
+            "deployments | select ip, service | diff (servers | select ip, size) on ip",
+            "first",
+        ),
+        (
+            "servers | select ip, size | diff (deployments | select ip, service) on ip",
+            "second",
+        ),
+        // Null keys are one key: two rows with a null key are a duplicate.
+        (
+            "services | select k = if(requests_30d > 1M, service, null) | diff (services | select k = service) on k",
+            "first",
+        ),
+    ] {
+        let error = rows(&mut session, query).expect_err(query);
+        assert!(
+            error.contains(&format!("is not unique in the {side} input")),
+            "{query}: {error}"
+        );
+        let mut local = Session::new(Engine::with_bundled_datasets().expect("bundled data"));
+        let local_error = rows(&mut local, query).expect_err(query);
+        assert!(
+            local_error.contains(&format!("is not unique in the {side} input")),
+            "{query}: {local_error}"
+        );
+    }
+    // A group's keys are unique already, and nothing else is wrong.
+    let query = "deployments | group ip agg n = count() | diff (servers | select ip, n = services) on ip | count";
+    assert_eq!(
+        rows(&mut session, query),
+        rows(
+            &mut Session::new(Engine::with_bundled_datasets().expect("bundled data")),
+            query
+        )
+    );
+}
+
+/// The history table of tests/fixtures/history_table/ as a server table.
+fn history_table_sql() -> String {
+    let csv = std::fs::read_to_string(root().join("tests/fixtures/history_table/services.csv"))
+        .expect("fixture");
+    let rows: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<String> = line
+                .split(',')
+                .enumerate()
+                .map(|(i, cell)| match (i, cell) {
+                    (_, "") => "NULL".to_owned(),
+                    (0 | 4, text) => format!("'{text}'"),
+                    (_, number) => number.to_owned(),
+                })
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO apisix_logs.service_history VALUES {}",
+        rows.join(", ")
+    )
+}
+
+#[test]
+fn latest_at_and_diff_of_revisions_agree_on_both_engines() {
+    let server = server_or_skip!();
+    administer(
+        server,
+        "CREATE TABLE apisix_logs.service_history (service String, uptime_pct Nullable(Float64), requests Int64, revision Int64, `commit` String, gone_in Nullable(Int64)) ENGINE = Memory",
+    );
+    administer(server, &history_table_sql());
+    let mut remote = remote_session(server);
+    let mut local = local_session();
+    local
+        .add_file(
+            "service_history",
+            "tests/fixtures/history_table/services.csv",
+        )
+        .expect("fixture");
+    for query in [
+        "service_history | latest | sort service",
+        "service_history | at 1 | sort service",
+        "service_history | at 2 | sort service",
+        "service_history | at 3 | count",
+        "let old = service_history | at 1; let new = service_history | latest; old | diff new on service",
+        "service_history | at 2 | diff (service_history | at 3) on service",
+        "service_history | diff (service_history | latest) on service and revision",
+    ] {
+        let found = crate::run_in(&mut remote, "<history>", query);
+        let expected = crate::run_in(&mut local, "<history>", query);
+        assert_eq!(found, expected, "{query}");
+        assert!(!found.starts_with("error"), "{query}: {found}");
+    }
+    let plan = remote
+        .explain(
+            "<explain>",
+            "service_history | at 2 | diff (service_history | latest) on service",
+        )
+        .expect("explains");
+    assert!(plan.contains("ClickHouse SQL (on"), "{plan}");
+    // `revision` alone is no key: rows share it (on both sides here, so
+    // either side may be the one named).
+    let error = rows(
+        &mut remote,
+        "service_history | diff (service_history | latest) on revision",
+    )
+    .expect_err("revision is not a key");
+    assert!(
+        error.contains("diff: the key (revision) is not unique in the"),
+        "{error}"
+    );
+    administer(server, "DROP TABLE apisix_logs.service_history");
+}
+
+/// `diff` compares NaN as the language does (equal to NaN) and nulls
+/// null-safe on the server too, keys included.
+#[test]
+fn diff_compares_nan_and_null_as_on_the_local_engine() {
+    let server = server_or_skip!();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut local = local_session();
+    for (table, values) in [
+        (
+            "diff_nan_a",
+            "('a', nan), ('b', 1.5), ('c', nan), ('d', NULL), (NULL, 2.0), ('e', 3.0)",
+        ),
+        (
+            "diff_nan_b",
+            "('a', nan), ('b', 1.5), ('c', 2.0), ('d', NULL), (NULL, 2.5), ('f', NULL)",
+        ),
+    ] {
+        administer(
+            server,
+            &format!(
+                "CREATE TABLE apisix_logs.{table} (k Nullable(String), x Nullable(Float64)) ENGINE = Memory"
+            ),
+        );
+        administer(
+            server,
+            &format!("INSERT INTO apisix_logs.{table} VALUES {values}"),
+        );
+        let csv: String = values
+            .trim_matches(|c| c == '(' || c == ')')
+            .split("), (")
+            .map(|row| {
+                let row = row
+                    .replace('\'', "")
+                    .replace("NULL", "")
+                    .replace("nan", "NaN");
+                format!("{}\n", row.replace(", ", ","))
+            })
+            .collect();
+        let path = dir.path().join(format!("{table}.csv"));
+        std::fs::write(&path, format!("k,x\n{csv}")).expect("csv");
+        local
+            .add_file(table, &path.display().to_string())
+            .expect("local table");
+    }
+    let mut remote = remote_session(server);
+    let query = "diff_nan_a | diff diff_nan_b on k";
+    let found = crate::run_in(&mut remote, "<nan>", query);
+    assert_eq!(found, crate::run_in(&mut local, "<nan>", query));
+    // c: NaN against 2.0; e removed; f added; the null key changed.
+    let keys: Vec<&str> = found
+        .lines()
+        .filter_map(|l| l.strip_prefix("│ "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(keys, ["k", "string", "c", "e", "f", "null"], "{found}");
+    for table in ["diff_nan_a", "diff_nan_b"] {
+        administer(server, &format!("DROP TABLE apisix_logs.{table}"));
+    }
+}

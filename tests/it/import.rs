@@ -1,6 +1,9 @@
 //! `infraql import` end to end: a small invented documentation tree under
 //! `tests/fixtures/docs` against the CSV files under `tests/fixtures/expected`,
-//! and the real reports (when present) against the committed `datasets/`.
+//! a later form of it (status words instead of emoji, other date labels,
+//! figures over shorter periods) under `tests/fixtures/docs_later` against
+//! `tests/fixtures/expected_later`, and the real reports (when present)
+//! against the committed `datasets/`.
 //!
 //! With `INFRAQL_BLESS=1` the comparisons write the expected files instead.
 
@@ -17,6 +20,10 @@ fn manifest_dir() -> PathBuf {
 
 fn fixture_docs() -> PathBuf {
     manifest_dir().join("tests/fixtures/docs")
+}
+
+fn later_docs() -> PathBuf {
+    manifest_dir().join("tests/fixtures/docs_later")
 }
 
 fn blessing() -> bool {
@@ -69,7 +76,9 @@ fn fixture_warnings_name_file_and_line() {
     assert_eq!(
         warnings,
         [
+            "warning: servers.md: states no date; its snapshot is README.md's \"Last Updated\" date, 2025-03-03, a guess",
             "warning: services.md:9: ignoring unknown column(s) \"Owner\"",
+            "warning: services.md:11: jobs_30d: `4.0M (2d)` is a figure over 2 days, not 30; kept in the figures table",
             "warning: services.md:14: requests_30d: expected a number, found \"Active\"; left empty",
             "warning: services.md:15: no page services/quarry.md; its page columns are left empty",
             "warning: services/beacon.md:1: no \"Performance Summary\" section; the page's summary figures are left empty",
@@ -132,12 +141,17 @@ fn overview_alone_imports_with_warnings() {
 
 /// A copy of the fixture tree that tests may change.
 fn fixture_copy() -> tempfile::TempDir {
+    copy_of(&fixture_docs())
+}
+
+/// A copy of the documentation tree at `docs`.
+fn copy_of(docs: &Path) -> tempfile::TempDir {
     let copy = tempfile::tempdir().unwrap();
     fs::create_dir(copy.path().join("services")).unwrap();
     for relative in ["services.md", "servers.md", "README.md"] {
-        fs::copy(fixture_docs().join(relative), copy.path().join(relative)).unwrap();
+        fs::copy(docs.join(relative), copy.path().join(relative)).unwrap();
     }
-    for entry in fs::read_dir(fixture_docs().join("services")).unwrap() {
+    for entry in fs::read_dir(docs.join("services")).unwrap() {
         let entry = entry.unwrap();
         fs::copy(
             entry.path(),
@@ -181,7 +195,7 @@ fn without_readme_categories_and_server_dates_are_empty() {
         warnings[..2],
         [
             "warning: README.md: not found; the services' categories are left empty",
-            "warning: servers.md: no date, and no \"Last Updated\" date in README.md; the snapshot is left empty",
+            "warning: servers.md: states no date, and README.md has no \"Last Updated\" date; the snapshot is left empty",
         ]
     );
 }
@@ -208,6 +222,90 @@ fn fixture_values_reach_the_tables() {
         column_values(&imported, "servers", "snapshot")[0],
         "2025-03-03"
     );
+}
+
+#[test]
+fn later_fixture_tree_matches_expected_csv() {
+    assert_import_matches(
+        &later_docs(),
+        &manifest_dir().join("tests/fixtures/expected_later"),
+    );
+}
+
+#[test]
+fn later_fixture_warnings_name_file_and_line() {
+    let imported = import::import_tree(&later_docs()).unwrap();
+    let warnings: Vec<String> = imported.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: services.md:11: requests_30d: `4.0M (2d)` is a figure over 2 days, not 30; kept in the figures table",
+            "warning: services.md:11: jobs_30d: `1.2M (7d)` is a figure over 7 days, not 30; kept in the figures table",
+            "warning: services.md:12: requests_30d: `350K/day` is a daily rate, not a 30-day figure; kept in the figures table",
+            "warning: services.md:13: no page services/quill.md; its page columns are left empty",
+            "warning: services/ferry.md:9: page_requests_30d: `4.0M web requests (2 days)` is a figure over 2 days, not 30; kept in the figures table",
+            "warning: services/ferry.md:10: page_jobs_30d: `1.2M jobs (7 days)` is a figure over 7 days, not 30; kept in the figures table",
+            "warning: services/granary.md:9: page_requests_30d: `350K web requests/day` is a daily rate, not a 30-day figure; kept in the figures table",
+            "warning: services/granary.md:26: 1 incident(s), none under a heading with a readable severity marker; their severity is left empty",
+        ]
+    );
+}
+
+#[test]
+fn later_fixture_reads_words_dates_and_periods() {
+    let imported = import::import_tree(&later_docs()).unwrap();
+    let column = |table: &str, name: &str| column_values(&imported, table, name);
+    assert_eq!(
+        column("services", "status"),
+        ["critical", "warning", "ok", ""]
+    );
+    assert_eq!(
+        column("services", "status_note")[3],
+        "Moderate traffic, stable",
+        "a title-case word followed by more words is no marker"
+    );
+    assert_eq!(
+        column("services", "requests_30d"),
+        ["", "", "1260000", "2100000"]
+    );
+    assert_eq!(column("services", "jobs_30d"), ["", "1260000", "", "40000"]);
+    assert!(
+        column("services", "snapshot")
+            .iter()
+            .all(|d| d == "2025-09-11")
+    );
+    assert_eq!(
+        column("incidents", "severity"),
+        [
+            "critical", "critical", "high", "warning", "low", "critical", "", ""
+        ]
+    );
+    assert_eq!(
+        column("incidents", "snapshot"),
+        [vec!["2025-09-11"; 7], vec!["2025-09-10"]].concat(),
+        "ferry's period ends on its date; granary's title date beats its period"
+    );
+    assert_eq!(column("figures", "period")[..4], ["2d", "7d", "1d", "30d"]);
+    assert_eq!(column("figures", "per_day")[2], "true");
+    assert_eq!(column("figures", "at_least")[3], "true");
+}
+
+#[test]
+fn a_missing_services_folder_is_one_warning() {
+    let docs = copy_of(&later_docs());
+    fs::remove_dir_all(docs.path().join("services")).unwrap();
+    let imported = import::import_tree(docs.path()).unwrap();
+    let warnings: Vec<String> = imported.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: services.md:11: requests_30d: `4.0M (2d)` is a figure over 2 days, not 30; kept in the figures table",
+            "warning: services.md:11: jobs_30d: `1.2M (7d)` is a figure over 7 days, not 30; kept in the figures table",
+            "warning: services.md:12: requests_30d: `350K/day` is a daily rate, not a 30-day figure; kept in the figures table",
+            "warning: services/: not found; there are no service pages",
+        ]
+    );
+    assert_eq!(imported.table("services").unwrap().rows.len(), 4);
 }
 
 /// Pieces the documents are made of, so that random documents look enough

@@ -9,6 +9,7 @@ mod docs;
 mod editing;
 mod files;
 mod golden;
+mod history;
 mod import;
 mod repl;
 mod scan;

@@ -26,7 +26,7 @@ use crate::plan::logical::Plan;
 use crate::plan::schema::Schema;
 use crate::plan::types::Type;
 use http::{Connection, HttpError};
-use sql::{OVERFLOW_MARK, RemoteTable, TIME_RANGE_MARK, Tables};
+use sql::{DUPLICATE_KEY_MARK, OVERFLOW_MARK, RemoteTable, TIME_RANGE_MARK, Tables};
 
 /// What the server has read for the query running now, as far as known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -412,6 +412,18 @@ impl ClickHouse {
                         _ => None,
                     },
                 }
+            }
+            HttpError::Server { code, message, .. }
+                if *code == THROW_IF && message.contains(DUPLICATE_KEY_MARK) =>
+            {
+                RunError::Failed(
+                    plan.duplicate_key_messages()
+                        .into_iter()
+                        .find(|m| message.contains(m.as_str()))
+                        .unwrap_or_else(|| {
+                            "diff: a key is not unique in one of the inputs".to_owned()
+                        }),
+                )
             }
             HttpError::Server { code, message, .. }
                 if *code == THROW_IF && message.contains(TIME_RANGE_MARK) =>

@@ -7,6 +7,17 @@ use ::polars::prelude::PolarsError;
 use crate::frame::errors::first_line;
 pub use crate::frame::errors::{TOO_MANY_ROWS, describe};
 
+/// What starts the error of a `diff` input holding a key twice; the
+/// message follows it to the end of its line.
+pub const DUPLICATE_KEY_MARK: &str = "infraql-duplicate-key: ";
+
+/// The message of a `diff` input holding a key twice, if that is `error`.
+pub fn duplicate_key(error: &PolarsError) -> Option<String> {
+    let text = error.to_string();
+    let (_, rest) = text.split_once(DUPLICATE_KEY_MARK)?;
+    Some(rest.lines().next().unwrap_or("").to_owned())
+}
+
 /// Whether `error` is checked integer arithmetic whose result did not fit
 /// in 64 bits (it is computed in 128 bits and narrowed strictly).
 pub fn is_overflow(error: &PolarsError) -> bool {

@@ -25,6 +25,7 @@ use std::fmt;
 use std::fs::{File, Metadata};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ::polars::prelude::{
     DataType, IntoLazy, JsonFormat, JsonReader, LazyCsvReader, LazyFileListReader, LazyFrame,
@@ -309,6 +310,12 @@ pub fn expand(path: &str) -> Result<Vec<PathBuf>, FileError> {
 
 /// A lazy scan of the file or glob `path`, format from its extension.
 pub fn scan(path: &str) -> Result<LazyFrame, FileError> {
+    scan_typed(path, None)
+}
+
+/// Like [`scan`]; a CSV or TSV file's columns named in `types` are parsed
+/// as those types instead of inferred ones (other formats carry their own).
+pub fn scan_typed(path: &str, types: Option<Arc<PolarsSchema>>) -> Result<LazyFrame, FileError> {
     let files = expand(path)?;
     let kind = FileKind::of(path)?;
     let frame = match kind {
@@ -322,6 +329,7 @@ pub fn scan(path: &str) -> Result<LazyFrame, FileError> {
                 .with_separator(kind.separator())
                 .with_try_parse_dates(true)
                 .with_infer_schema_length(Some(10_000))
+                .with_dtype_overwrite(types)
                 .finish()
         }
         FileKind::Parquet => {

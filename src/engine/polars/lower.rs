@@ -1,13 +1,14 @@
 //! Logical plans to Polars lazy frames.
 
 use ::polars::prelude::{
-    self as pl, IntoLazy, JoinArgs, JoinCoalesce, JoinType, LazyFrame, MaintainOrderJoin,
-    SortMultipleOptions, UnionArgs, UniqueKeepStrategy, concat_lf_diagonal,
+    self as pl, AnyValue, DataFrame, IntoLazy, JoinArgs, JoinCoalesce, JoinType, LazyFrame,
+    MaintainOrderJoin, OptFlags, PolarsError, PolarsResult, SortMultipleOptions, UnionArgs,
+    UniqueKeepStrategy, concat_lf_diagonal,
 };
 
 use super::expr::lower as lower_expr;
 use super::sources::Sources;
-use crate::plan::logical::{JoinKind, Plan, SortKey};
+use crate::plan::logical::{DiffSide, JoinKind, Plan, SortKey, duplicate_key_message};
 
 /// What went wrong building a frame: a source that cannot be scanned.
 pub type LowerError = String;
@@ -155,7 +156,76 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
             };
             concat_lf_diagonal(frames, args).map_err(|e| e.to_string())?
         }
+        Plan::Diff {
+            before,
+            after,
+            keys,
+        } => {
+            let before = unique_keys(lower(before, sources)?, keys, DiffSide::Before);
+            let after = unique_keys(lower(after, sources)?, keys, DiffSide::After);
+            let on: Vec<pl::Expr> = keys.iter().map(|k| pl::col(k.as_str())).collect();
+            let mut args = JoinArgs::new(JoinType::Full);
+            args.coalesce = JoinCoalesce::CoalesceColumns;
+            args.nulls_equal = true;
+            before.join(after, on.clone(), on, args)
+        }
     })
+}
+
+/// `frame`, failing the query when a value of `keys` is on more than one
+/// of its rows (a `diff` input). The check sees every row: no filter or
+/// projection is pushed through it.
+fn unique_keys(frame: LazyFrame, keys: &[String], side: DiffSide) -> LazyFrame {
+    let keys = keys.to_vec();
+    let message = duplicate_key_message(side, &keys);
+    frame.map(
+        move |frame: DataFrame| {
+            check_unique(&frame, &keys, &message)?;
+            Ok(frame)
+        },
+        OptFlags::empty(),
+        None,
+        Some("diff: each key once"),
+    )
+}
+
+/// An error naming the first key (in row order) that more than one row of
+/// `frame` holds, and how many do; nulls are one key.
+fn check_unique(frame: &DataFrame, keys: &[String], message: &str) -> PolarsResult<()> {
+    let keyed = frame.select(keys.iter().map(String::as_str))?;
+    let grouped = keyed.group_by_stable(keys.iter().map(String::as_str))?;
+    let Some(group) = grouped.get_groups().iter().find(|g| g.len() > 1) else {
+        return Ok(());
+    };
+    let row = group.first() as usize;
+    let mut values = Vec::with_capacity(keys.len());
+    for key in keys {
+        let value = keyed.column(key)?.get(row)?;
+        values.push(format!(
+            "{} = {}",
+            crate::syntax::print::ident(key),
+            shown(&value)
+        ));
+    }
+    Err(PolarsError::ComputeError(
+        format!(
+            "{}{message}: {} rows have {}",
+            super::errors::DUPLICATE_KEY_MARK,
+            group.len(),
+            values.join(" and ")
+        )
+        .into(),
+    ))
+}
+
+/// A key value as the language writes it.
+fn shown(value: &AnyValue) -> String {
+    match value {
+        AnyValue::Null => "null".to_owned(),
+        AnyValue::String(s) => crate::syntax::print::string(s),
+        AnyValue::StringOwned(s) => crate::syntax::print::string(s),
+        other => other.to_string(),
+    }
 }
 
 /// Whether a constant predicate holds: true (false and null do not).

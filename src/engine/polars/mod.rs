@@ -5,6 +5,7 @@
 //! write frames) that uses Polars types.
 
 pub mod cache;
+mod declared;
 pub(crate) mod errors;
 mod expr;
 pub mod files;
@@ -133,9 +134,30 @@ impl Engine {
         let mut engine = Engine::default();
         for (name, path) in tables {
             // `data_files` keeps only paths that are UTF-8.
-            engine.add_file(&name, &path.to_string_lossy())?;
+            let path = path.to_string_lossy();
+            let (frame, inferred) = files::open(&path).map_err(|e| e.to_string())?;
+            match declared::open_declared(&name, &path, &inferred)? {
+                Some((frame, schema)) => engine.add_scan(&name, &path, frame, &schema)?,
+                None => engine.add_scan(&name, &path, frame, &inferred)?,
+            }
         }
         Ok(engine)
+    }
+
+    /// Adds (or replaces) a table scanning `path` as `frame` does.
+    fn add_scan(
+        &mut self,
+        name: &str,
+        path: &str,
+        frame: LazyFrame,
+        schema: &::polars::prelude::Schema,
+    ) -> Result<(), String> {
+        let schema = types::to_schema(schema).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        self.cache.forget(name);
+        self.sources.insert(name, frame);
+        self.schemas.insert(name.to_owned(), schema);
+        self.origins.insert(name.to_owned(), path.to_owned());
+        Ok(())
     }
 
     /// Adds (or replaces) a table read from a file or glob.
@@ -396,6 +418,9 @@ impl Engine {
     fn explain_failure(&self, plan: &Plan, error: &::polars::prelude::PolarsError) -> RunError {
         if errors::is_out_of_memory(error) {
             return RunError::OutOfMemory;
+        }
+        if let Some(message) = errors::duplicate_key(error) {
+            return RunError::Failed(message);
         }
         if errors::is_overflow(error) {
             let checked = plan.checked_texts();

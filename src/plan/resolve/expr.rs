@@ -975,7 +975,7 @@ pub fn as_bool(expr: Expr, ty: Type) -> Expr {
 
 /// `op` over `terms` as a balanced tree (`op` is `and` or `or`, so the
 /// grouping does not change the answer).
-fn balanced(op: BinaryOp, mut terms: Vec<Expr>) -> Expr {
+pub(super) fn balanced(op: BinaryOp, mut terms: Vec<Expr>) -> Expr {
     if terms.len() <= 1 {
         return terms
             .pop()

@@ -8,10 +8,12 @@
 //! lists all the independent mistakes of a script.
 
 mod calls;
+mod diff;
 mod expr;
 
 use std::collections::{HashMap, HashSet};
 
+pub use diff::HISTORY_COLUMNS;
 use expr::{Reported, Scope};
 pub use expr::{column_list, unify};
 
@@ -555,6 +557,9 @@ impl Resolver<'_> {
                     Schema { columns },
                 ))
             }
+            OperatorKind::Diff { source, on } => self.diff(op, source, on, input, schema),
+            OperatorKind::Latest => Ok(self.latest(input, schema)),
+            OperatorKind::At(n) => self.at(op, n, input, schema),
             // Sinks are handled by `pipeline`.
             OperatorKind::Export(_) | OperatorKind::Chart { .. } => Ok((*input, schema)),
         }
@@ -927,14 +932,21 @@ fn order_after(
         },
         _ => None,
     };
-    if matches!(op, OperatorKind::Sort(_) | OperatorKind::Top { .. }) {
+    if matches!(
+        op,
+        OperatorKind::Sort(_) | OperatorKind::Top { .. } | OperatorKind::Diff { .. }
+    ) {
         return sort_keys(plan);
     }
     let keys = before?;
     let mentioned = |keys: &[SortKey], name: &str| keys.iter().any(|k| mentions(&k.expr, name));
     match op {
-        OperatorKind::Sort(_) | OperatorKind::Top { .. } => sort_keys(plan),
+        OperatorKind::Sort(_) | OperatorKind::Top { .. } | OperatorKind::Diff { .. } => {
+            sort_keys(plan)
+        }
         OperatorKind::Where(_)
+        | OperatorKind::Latest
+        | OperatorKind::At(_)
         | OperatorKind::Take(_)
         | OperatorKind::Export(_)
         | OperatorKind::Chart { .. } => Some(keys),

@@ -36,6 +36,10 @@ use crate::plan::types::Type;
 /// backend recognises it in the server's exception.
 pub const OVERFLOW_MARK: &str = "infraql: integer overflow";
 
+/// What starts the message of the `throwIf` that stops a `diff` whose
+/// input holds a key twice; the plan's message follows it.
+pub const DUPLICATE_KEY_MARK: &str = "infraql: duplicate key: ";
+
 /// The message of the `throwIf` that stops a query converting seconds to a
 /// time outside the years the server's DateTime64 holds.
 pub const TIME_RANGE_MARK: &str = "infraql: a time outside the years 0000 to 9999";
@@ -93,6 +97,7 @@ pub fn pretty(sql: &str) -> String {
         " LEFT OUTER JOIN ",
         " LEFT SEMI JOIN ",
         " LEFT ANTI JOIN ",
+        " FULL OUTER JOIN ",
         " UNION ALL ",
         " ON ",
     ];

@@ -16,8 +16,10 @@ use super::expr::{
     Item, SERVER_SECONDS, Scope, column_names, expr, has_window, is_count, is_plain, lift,
     order_by, output_cast, plain_datetime, seconds_to_datetime, tie_breakers, type_of,
 };
-use super::{Tables, Unsupported, ident, unsupported};
-use crate::plan::logical::{BinaryOp, Expr, JoinKind, Plan, SortKey, Value};
+use super::{DUPLICATE_KEY_MARK, Tables, Unsupported, ident, string, unsupported};
+use crate::plan::logical::{
+    BinaryOp, DiffSide, Expr, JoinKind, Plan, SortKey, Value, duplicate_key_message,
+};
 use crate::plan::types::Type;
 
 /// One SELECT being built.
@@ -310,6 +312,11 @@ impl Emitter<'_> {
                 renamed,
             } => self.join(left, right, *kind, on, renamed),
             Plan::Union { left, right } => self.union(left, right),
+            Plan::Diff {
+                before,
+                after,
+                keys,
+            } => self.diff(before, after, keys),
         }
     }
 
@@ -630,6 +637,96 @@ impl Emitter<'_> {
             ),
             items,
         ))
+    }
+}
+
+impl Emitter<'_> {
+    /// A full outer join on keys compared null-safe (`isNotDistinctFrom`),
+    /// each side first checked to hold every key once; the keys come from
+    /// whichever side has the row (the server's `join_use_nulls` makes the
+    /// other side's columns null).
+    fn diff(
+        &mut self,
+        before: &Plan,
+        after: &Plan,
+        keys: &[String],
+    ) -> Result<Select, Unsupported> {
+        let before = self.plan(before)?;
+        let before = self.unique_keys(before, keys, DiffSide::Before);
+        let after = self.plan(after)?;
+        let after = self.unique_keys(after, keys, DiffSide::After);
+        let (ba, aa) = (self.alias(), self.alias());
+        let condition: Vec<String> = keys
+            .iter()
+            .map(|k| format!("isNotDistinctFrom({ba}.{0}, {aa}.{0})", ident(k)))
+            .collect();
+        let mut items: Vec<Item> = Vec::new();
+        for key in keys {
+            let ty = before
+                .items
+                .iter()
+                .find(|i| i.name == *key)
+                .map_or(Type::Null, |i| i.ty);
+            items.push(Item::new(
+                key,
+                format!("coalesce({ba}.{0}, {aa}.{0})", ident(key)),
+                ty,
+            ));
+        }
+        for (alias, side) in [(&ba, &before), (&aa, &after)] {
+            for item in side.items.iter().filter(|i| !keys.contains(&i.name)) {
+                items.push(Item::new(
+                    &item.name,
+                    format!("{alias}.{}", ident(&item.name)),
+                    item.ty,
+                ));
+            }
+        }
+        Ok(Select::over(
+            format!(
+                "({}) AS {ba} FULL OUTER JOIN ({}) AS {aa} ON {}",
+                before.render(),
+                after.render(),
+                condition.join(" AND ")
+            ),
+            items,
+        ))
+    }
+
+    /// `select`, failing the query (`throwIf` with [`DUPLICATE_KEY_MARK`])
+    /// when a value of `keys` is on more than one of its rows; nulls are
+    /// one key. Rows known to differ in the keys already need no check.
+    fn unique_keys(&mut self, select: Select, keys: &[String], side: DiffSide) -> Select {
+        if select
+            .unique
+            .as_ref()
+            .is_some_and(|unique| unique.iter().all(|u| keys.contains(u)))
+        {
+            return select;
+        }
+        const COUNT: &str = "__infraql_key_rows";
+        let mut counted = self.wrap(select);
+        let by: Vec<String> = {
+            let scope = counted.scope(false);
+            keys.iter().map(|k| scope.column(k)).collect()
+        };
+        counted.items.push(Item {
+            window: true,
+            ..Item::new(
+                COUNT,
+                format!("count() OVER (PARTITION BY {})", by.join(", ")),
+                Type::Int,
+            )
+        });
+        counted.windows = true;
+        let mut checked = self.wrap(counted);
+        let rows = checked.scope(false).column(COUNT);
+        let message = format!("{DUPLICATE_KEY_MARK}{}", duplicate_key_message(side, keys));
+        checked
+            .filters
+            .push(format!("throwIf({rows} > 1, {}) = 0", string(&message)));
+        checked.items.retain(|i| i.name != COUNT);
+        checked
     }
 }
 
