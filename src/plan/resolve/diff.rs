@@ -297,33 +297,31 @@ impl Resolver<'_> {
         // Each side named for the pairing: the keys under the first
         // input's names (as the type they are compared as), the rest with
         // the suffix of its side, and the side's marker.
-        let side = |keys_of: &dyn Fn(&(String, String, Type, Type, Type)) -> (Expr, Type),
-                    rest: &[&Column],
-                    name: &dyn Fn(&str) -> String,
-                    marker: &str| {
+        let side = |after: bool, rest: &[&Column], marker: &str| {
             let mut select: Vec<(String, Expr)> = keys
                 .iter()
-                .map(|k| {
-                    let (e, from) = keys_of(k);
-                    (k.0.clone(), as_type(e, from, k.4))
+                .map(|(before_key, after_key, before_ty, after_ty, ty)| {
+                    let (e, from) = if after {
+                        (Expr::column(after_key), *after_ty)
+                    } else {
+                        (Expr::column(before_key), *before_ty)
+                    };
+                    (before_key.clone(), as_type(e, from, *ty))
                 })
                 .collect();
-            select.extend(rest.iter().map(|c| (name(&c.name), Expr::column(&c.name))));
+            select.extend(rest.iter().map(|c| {
+                let name = if after {
+                    after_name(&c.name)
+                } else {
+                    before_name(&c.name)
+                };
+                (name, Expr::column(&c.name))
+            }));
             select.push((marker.to_owned(), Expr::Literal(Value::Bool(true))));
             select
         };
-        let before_side = side(
-            &|k| (Expr::column(&k.0), k.2),
-            &before_rest,
-            &before_name,
-            IN_BEFORE,
-        );
-        let after_side = side(
-            &|k| (Expr::column(&k.1), k.3),
-            &after_rest,
-            &after_name,
-            IN_AFTER,
-        );
+        let before_side = side(false, &before_rest, IN_BEFORE);
+        let after_side = side(true, &after_rest, IN_AFTER);
         let paired = Plan::Diff {
             before: Box::new(Plan::Select {
                 input,
