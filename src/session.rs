@@ -17,7 +17,8 @@ use crate::engine::polars::Engine;
 use crate::engine::{Backends, Location, RunError};
 use crate::format::Format;
 use crate::plan::explain;
-use crate::plan::logical::Sink;
+use crate::plan::logical::{Plan, Sink};
+use crate::plan::window::{self, Since};
 use crate::plan::resolve::{self, Binding, Step};
 use crate::plan::schema::Schema;
 use crate::syntax;
@@ -111,6 +112,8 @@ pub struct Session {
     /// Rows a view shows: a result computed on the server is fetched only
     /// that far (plus its count) when set.
     preview: Option<usize>,
+    /// `.since`: tables with a time column are read from here on.
+    window: Option<Since>,
 }
 
 impl Session {
@@ -121,7 +124,52 @@ impl Session {
             now: None,
             cancel: Cancel::new(),
             preview: None,
+            window: None,
         }
+    }
+
+    /// Sets the session's time window (`None`: every row).
+    pub fn set_window(&mut self, window: Option<Since>) {
+        self.window = window;
+    }
+
+    /// The session's time window, if one is set.
+    pub fn window(&self) -> Option<Since> {
+        self.window
+    }
+
+    /// The tables (by name) that the time window applies to, with their
+    /// time columns.
+    pub fn windowed_tables(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .relations()
+            .into_iter()
+            .filter(|(_, _, kind)| *kind != RelationKind::Let)
+            .filter_map(|(name, schema, _)| {
+                crate::plan::window::time_column(&schema).map(|c| (name.clone(), c.to_owned()))
+            })
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// The steps with the time window applied to their queries' tables.
+    fn windowed(&self, now: NaiveDateTime, steps: Vec<Step>) -> Vec<Step> {
+        let Some(since) = self.window else {
+            return steps;
+        };
+        let start = since.start(now);
+        steps
+            .into_iter()
+            .map(|step| match step {
+                Step::Run { mut query, span } => {
+                    let plan = std::mem::replace(&mut query.plan, Plan::Table { name: String::new() });
+                    query.plan = window::apply(plan, &self.engine, start).0;
+                    Step::Run { query, span }
+                }
+                other => other,
+            })
+            .collect()
     }
 
     /// Shown results computed on the server are fetched only `rows` far
@@ -210,7 +258,7 @@ impl Session {
         let fail = |diagnostics: Vec<Diagnostic>| stopped(diagnostics, Cause::Error);
         let now = self.clock();
         let steps = resolve_text(&self.engine, now, text, &mut self.bindings).map_err(fail)?;
-        for step in steps {
+        for step in self.windowed(now, steps) {
             let Step::Run { query, span } = step else {
                 continue;
             };
@@ -407,9 +455,11 @@ impl Session {
         text: &str,
     ) -> Result<Vec<(crate::plan::logical::Query, Span)>, Failure> {
         let mut bindings = self.bindings.clone();
-        let steps = resolve_text(&self.engine, self.clock(), text, &mut bindings)
+        let now = self.clock();
+        let steps = resolve_text(&self.engine, now, text, &mut bindings)
             .map_err(|d| failure(source_name, text, d))?;
-        Ok(steps
+        Ok(self
+            .windowed(now, steps)
             .into_iter()
             .filter_map(|step| match step {
                 Step::Run { query, span } => Some((query, span)),

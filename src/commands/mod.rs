@@ -13,6 +13,8 @@
 //! text.
 
 mod cache;
+mod since;
+mod trace;
 
 use std::path::PathBuf;
 
@@ -122,6 +124,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".now [TIMESTAMP|clock]",
         "show or fix what now() means (clock: the real time)",
     ),
+    (
+        ".since [DURATION|TIMESTAMP|off]",
+        "read only rows from then on (24h, 7d, 2025-11-22) of tables with a time column",
+    ),
+    (
+        ".trace QUERY",
+        "run a query stage by stage: rows, columns and time after each",
+    ),
     (".quit", "leave (also .exit or Ctrl-D)"),
 ];
 
@@ -220,6 +230,9 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
         ".explain" if rest.is_empty() => Reply::Error("usage: .explain QUERY".to_owned()),
         ".explain" => plan_text(session.explain("<explain>", rest)),
         ".now" => now(session, rest),
+        ".since" => since::run(session, rest),
+        ".trace" if rest.is_empty() => Reply::Error("usage: .trace QUERY".to_owned()),
+        ".trace" => trace::run(session, rest),
         ".connect" if rest.is_empty() => match session.clickhouse() {
             Some(remote) => Reply::Text(format!("connected to {}\n", remote.server())),
             None => Reply::Error("usage: .connect http://user@host:8123/database (password from INFRAQL_CLICKHOUSE_PASSWORD)".to_owned()),

@@ -9,3 +9,4 @@ pub mod logical;
 pub mod resolve;
 pub mod schema;
 pub mod types;
+pub mod window;
