@@ -18,9 +18,9 @@ use crate::engine::{Backends, Location, RunError};
 use crate::format::Format;
 use crate::plan::explain;
 use crate::plan::logical::{Plan, Sink};
-use crate::plan::window::{self, Since};
 use crate::plan::resolve::{self, Binding, Step};
 use crate::plan::schema::Schema;
+use crate::plan::window::{self, Since};
 use crate::syntax;
 
 /// What running one statement produced.
@@ -163,7 +163,12 @@ impl Session {
             .into_iter()
             .map(|step| match step {
                 Step::Run { mut query, span } => {
-                    let plan = std::mem::replace(&mut query.plan, Plan::Table { name: String::new() });
+                    let plan = std::mem::replace(
+                        &mut query.plan,
+                        Plan::Table {
+                            name: String::new(),
+                        },
+                    );
                     query.plan = window::apply(plan, &self.engine, start).0;
                     Step::Run { query, span }
                 }

@@ -22,9 +22,9 @@ pub fn run(session: &mut Session, rest: &str) -> Reply {
                 session.set_window(Some(since));
                 Reply::Set(describe(session))
             }
-            Err(message) => Reply::Error(format!(
-                "{message}; usage: .since DURATION|TIMESTAMP|off"
-            )),
+            Err(message) => {
+                Reply::Error(format!("{message}; usage: .since DURATION|TIMESTAMP|off"))
+            }
         },
     }
 }
@@ -57,9 +57,7 @@ fn describe(session: &Session) -> String {
     } else {
         let names: Vec<String> = tables
             .iter()
-            .map(|(table, column)| {
-                format!("{} ({})", visible::text(table), visible::text(column))
-            })
+            .map(|(table, column)| format!("{} ({})", visible::text(table), visible::text(column)))
             .collect();
         format!("applies to {}", names.join(", "))
     };
@@ -80,14 +78,18 @@ mod tests {
 
     #[test]
     fn sets_shows_and_clears_the_window() {
-        let mut session = Session::new(Engine::with_bundled_datasets().expect("bundled data loads"));
+        let mut session =
+            Session::new(Engine::with_bundled_datasets().expect("bundled data loads"));
         assert!(text(run(&mut session, "")).starts_with("no time window"));
         let set = text(run(&mut session, "24h"));
         assert!(set.contains("the last 24h before now()"), "{set}");
         assert!(set.contains("no table has a time column"), "{set}");
         assert!(session.window().is_some());
         assert!(matches!(run(&mut session, "soon"), Reply::Error(_)));
-        assert!(session.window().is_some(), "a bad argument keeps the window");
+        assert!(
+            session.window().is_some(),
+            "a bad argument keeps the window"
+        );
         run(&mut session, "off");
         assert!(session.window().is_none());
     }

@@ -48,7 +48,12 @@ fn trace(session: &Session, text: &str) -> Result<String, String> {
     session
         .clone()
         .explain("<trace>", text)
-        .map_err(|failure| failure.render(false).trim_start_matches("error: ").to_owned())?;
+        .map_err(|failure| {
+            failure
+                .render(false)
+                .trim_start_matches("error: ")
+                .to_owned()
+        })?;
     let script = syntax::parse(text).map_err(|d| d.render("<trace>", text, false))?;
     let Some(last) = script.statements.last() else {
         return Err("usage: .trace QUERY".to_owned());
@@ -65,7 +70,10 @@ fn trace(session: &Session, text: &str) -> Result<String, String> {
         None,
     )];
     for operator in &pipeline.operators {
-        if matches!(operator.kind, OperatorKind::Export(_) | OperatorKind::Chart { .. }) {
+        if matches!(
+            operator.kind,
+            OperatorKind::Export(_) | OperatorKind::Chart { .. }
+        ) {
             break;
         }
         let shown = visible::text(&text[operator.span.start..operator.span.end]).into_owned();
@@ -84,13 +92,22 @@ fn trace(session: &Session, text: &str) -> Result<String, String> {
                 return Ok(out);
             }
         };
-        out.push_str(&format!("    {}\n", summary(&counted, previous.as_ref().map(|p| &p.0))));
+        out.push_str(&format!(
+            "    {}\n",
+            summary(&counted, previous.as_ref().map(|p| &p.0))
+        ));
         if let (Some(operator), Some((before_counted, before_text))) = (operator, &previous)
             && let OperatorKind::Where(predicate) = &operator.kind
             && counted.rows == 0
             && before_counted.rows > 0
         {
-            out.push_str(&vanished(session, text, before_text, predicate, before_counted.rows));
+            out.push_str(&vanished(
+                session,
+                text,
+                before_text,
+                predicate,
+                before_counted.rows,
+            ));
         }
         previous = Some((counted, prefix));
     }
@@ -201,9 +218,8 @@ fn compared_column(term: &ast::Expr) -> Option<&str> {
 /// rows of `input`.
 fn common_values(session: &Session, input: &str, column: &str) -> Option<String> {
     let name = syntax::print::ident(column);
-    let query = format!(
-        "{input} | group value = {name} agg n = count() | top {COMMON_VALUES} by n, value"
-    );
+    let query =
+        format!("{input} | group value = {name} agg n = count() | top {COMMON_VALUES} by n, value");
     let frame = collect(session, &query).ok()?;
     let values = frame.column("value").ok()?;
     let counts = frame.column("n").ok()?;
@@ -232,7 +248,12 @@ fn collect(session: &Session, text: &str) -> Result<DataFrame, String> {
         }
         Ok(())
     })
-    .map_err(|failure| failure.render(false).trim_start_matches("error: ").to_owned())?;
+    .map_err(|failure| {
+        failure
+            .render(false)
+            .trim_start_matches("error: ")
+            .to_owned()
+    })?;
     frame.ok_or_else(|| "the stage gave no result".to_owned())
 }
 
@@ -296,8 +317,14 @@ mod tests {
     fn says_which_term_of_an_empty_where_keeps_nothing() {
         let text = traced(r#"services | where shared_server and status == "down""#);
         assert!(text.contains("0 rows, 29 columns"), "{text}");
-        assert!(text.contains("`shared_server` keeps 12 of 22 rows"), "{text}");
-        assert!(text.contains("`status == \"down\"` keeps 0 of 22 rows"), "{text}");
+        assert!(
+            text.contains("`shared_server` keeps 12 of 22 rows"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`status == \"down\"` keeps 0 of 22 rows"),
+            "{text}"
+        );
         assert!(text.contains("most common values of status: \""), "{text}");
         assert!(text.contains("\"critical\" ("), "{text}");
     }
@@ -305,10 +332,16 @@ mod tests {
     #[test]
     fn lets_before_the_query_are_used_but_not_defined() {
         let session = session();
-        let text = trace(&session, "let big = services | where requests_30d > 10M; big | count")
-            .expect("traces");
+        let text = trace(
+            &session,
+            "let big = services | where requests_30d > 10M; big | count",
+        )
+        .expect("traces");
         assert!(text.starts_with("big\n    5 rows"), "{text}");
-        assert!(session.schema_of("big").is_none(), "the let stays undefined");
+        assert!(
+            session.schema_of("big").is_none(),
+            "the let stays undefined"
+        );
     }
 
     #[test]

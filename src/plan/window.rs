@@ -41,14 +41,19 @@ impl Since {
         Some(if duration > Duration::zero() {
             Ok(Since::Ago(duration))
         } else {
-            Err(format!("`{}`: the window must be longer than nothing", text.trim()))
+            Err(format!(
+                "`{}`: the window must be longer than nothing",
+                text.trim()
+            ))
         })
     }
 
     /// The first instant inside the window for a run whose `now()` is `now`.
     pub fn start(self, now: NaiveDateTime) -> NaiveDateTime {
         match self {
-            Since::Ago(duration) => now.checked_sub_signed(duration).unwrap_or(NaiveDateTime::MIN),
+            Since::Ago(duration) => now
+                .checked_sub_signed(duration)
+                .unwrap_or(NaiveDateTime::MIN),
             Since::At(at) => at,
         }
     }
@@ -118,7 +123,9 @@ fn bound(column: &str, ty: Type, start: NaiveDateTime) -> Option<Expr> {
     let value = match ty {
         Type::Datetime => Value::Datetime(start),
         // The least whole second at or after the start.
-        Type::Int => Value::Int(micros.div_euclid(1_000_000) + i64::from(micros.rem_euclid(1_000_000) != 0)),
+        Type::Int => {
+            Value::Int(micros.div_euclid(1_000_000) + i64::from(micros.rem_euclid(1_000_000) != 0))
+        }
         Type::Float => Value::Float(micros as f64 / 1e6),
         _ => return None,
     };
@@ -141,7 +148,11 @@ fn source_schema(plan: &Plan, catalog: &dyn Catalog) -> Option<Schema> {
 /// `plan` with every table and file that has a time column read from
 /// `start` on; also the names of the tables (or file paths) windowed, each
 /// once, with their time column.
-pub fn apply(plan: Plan, catalog: &dyn Catalog, start: NaiveDateTime) -> (Plan, Vec<(String, String)>) {
+pub fn apply(
+    plan: Plan,
+    catalog: &dyn Catalog,
+    start: NaiveDateTime,
+) -> (Plan, Vec<(String, String)>) {
     let mut windowed = Vec::new();
     let plan = rewrite(plan, catalog, start, &mut windowed);
     (plan, windowed)
@@ -176,7 +187,12 @@ fn rewrite(
         };
     }
     for input in plan.inputs_mut() {
-        let taken = std::mem::replace(input, Plan::Table { name: String::new() });
+        let taken = std::mem::replace(
+            input,
+            Plan::Table {
+                name: String::new(),
+            },
+        );
         *input = rewrite(taken, catalog, start, windowed);
     }
     plan
@@ -198,7 +214,9 @@ mod tests {
                 "reports" => vec![("snapshot", Type::Date), ("time", Type::String)],
                 _ => return None,
             };
-            Some(Schema::new(columns.into_iter().map(|(n, t)| (n.to_owned(), t))))
+            Some(Schema::new(
+                columns.into_iter().map(|(n, t)| (n.to_owned(), t)),
+            ))
         }
         fn table_names(&self) -> Vec<String> {
             Vec::new()
@@ -213,7 +231,9 @@ mod tests {
     }
 
     fn table(name: &str) -> Plan {
-        Plan::Table { name: name.to_owned() }
+        Plan::Table {
+            name: name.to_owned(),
+        }
     }
 
     #[test]
@@ -230,17 +250,28 @@ mod tests {
             assert_eq!(Since::ago(other), None, "{other}");
         }
         let now = at("2025-11-23T00:00:00");
-        assert_eq!(Since::Ago(Duration::hours(6)).start(now), at("2025-11-22T18:00:00"));
+        assert_eq!(
+            Since::Ago(Duration::hours(6)).start(now),
+            at("2025-11-22T18:00:00")
+        );
     }
 
     #[test]
     fn finds_the_time_column_by_name_then_by_type() {
-        let of = |name: &str| Tables.table(name).and_then(|s| time_column(&s).map(str::to_owned));
+        let of = |name: &str| {
+            Tables
+                .table(name)
+                .and_then(|s| time_column(&s).map(str::to_owned))
+        };
         assert_eq!(of("logs").as_deref(), Some("timestamp"));
         assert_eq!(of("events").as_deref(), Some("at"));
         assert_eq!(of("ticks").as_deref(), Some("ts"));
         assert_eq!(of("two"), None, "two datetimes: which one is not clear");
-        assert_eq!(of("reports"), None, "dates and a text `time` are not events");
+        assert_eq!(
+            of("reports"),
+            None,
+            "dates and a text `time` are not events"
+        );
     }
 
     #[test]
@@ -281,7 +312,11 @@ mod tests {
                 ),
             }
         );
-        let Plan::Union { left: ticks, right: reports } = *right else {
+        let Plan::Union {
+            left: ticks,
+            right: reports,
+        } = *right
+        else {
             panic!("inner union kept");
         };
         let Plan::Filter { predicate, .. } = *ticks else {

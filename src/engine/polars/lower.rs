@@ -8,10 +8,51 @@ use ::polars::prelude::{
 
 use super::expr::lower as lower_expr;
 use super::sources::Sources;
-use crate::plan::logical::{DiffSide, JoinKind, Plan, SortKey, duplicate_key_message};
+use crate::plan::functions::Aggregate;
+use crate::plan::logical::{DiffSide, Expr, JoinKind, Plan, SortKey, duplicate_key_message};
 
 /// What went wrong building a frame: a source that cannot be scanned.
 pub type LowerError = String;
+
+/// Whether no expression of `items` reads a column.
+fn reads_no_column(items: &[(String, Expr)]) -> bool {
+    fn reads(e: &Expr) -> bool {
+        matches!(e, Expr::Column(_)) || e.children().into_iter().any(reads)
+    }
+    !items.iter().any(|(_, e)| reads(e))
+}
+
+/// Whether the plan holds an aggregate without keys (one row from many).
+fn has_whole_aggregate(plan: &Plan) -> bool {
+    matches!(plan, Plan::Aggregate { keys, .. } if keys.is_empty())
+        || plan.inputs().into_iter().any(has_whole_aggregate)
+}
+
+/// `items` with every `count()` of rows counting the rows of `column`
+/// instead (`is null` is never null, so counting it counts every row).
+fn anchor_row_counts(items: &[(String, Expr)], column: &str) -> Vec<(String, Expr)> {
+    fn anchor(e: &mut Expr, column: &str) {
+        if let Expr::Aggregate(Aggregate::CountRows, args) = e
+            && args.is_empty()
+        {
+            let every_row = Expr::IsNull {
+                expr: Box::new(Expr::column(column)),
+                negated: false,
+            };
+            *e = Expr::Aggregate(Aggregate::Count, vec![every_row]);
+            return;
+        }
+        e.children_mut().into_iter().for_each(|c| anchor(c, column));
+    }
+    items
+        .iter()
+        .map(|(name, e)| {
+            let mut e = e.clone();
+            anchor(&mut e, column);
+            (name.clone(), e)
+        })
+        .collect()
+}
 
 pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
     Ok(match plan {
@@ -76,11 +117,29 @@ pub fn lower(plan: &Plan, sources: &Sources) -> Result<LazyFrame, LowerError> {
             aggregates,
             ordered,
         } => {
+            let mut frame = lower(input, sources)?;
+            let anchored;
+            let aggregates =
+                if keys.is_empty() && reads_no_column(aggregates) && has_whole_aggregate(input) {
+                    // Polars prunes a select of aggregates (one row) below an
+                    // aggregate that reads no column, counting the rows under
+                    // it instead (`count | count` gave the table's rows): make
+                    // the row count read a column, which keeps the select.
+                    let schema = frame.collect_schema().map_err(|e| e.to_string())?;
+                    match schema.iter_names().next() {
+                        Some(first) => {
+                            anchored = anchor_row_counts(aggregates, first.as_str());
+                            &anchored
+                        }
+                        None => aggregates,
+                    }
+                } else {
+                    aggregates
+                };
             let aggs: Vec<pl::Expr> = aggregates
                 .iter()
                 .map(|(name, e)| lower_expr(e).alias(name.as_str()))
                 .collect();
-            let frame = lower(input, sources)?;
             if keys.is_empty() {
                 frame.select(aggs)
             } else {
