@@ -53,7 +53,7 @@ pub fn run_script(
 ) -> Step {
     for piece in script::pieces(text) {
         let step = match piece {
-            Piece::Queries(queries) => host.queries(settings, name, &queries),
+            Piece::Queries(queries) => run_queries(host, settings, name, &queries),
             Piece::Command { line, text } => {
                 run_command(host, settings, &text, Some((name, line)), depth)
             }
@@ -63,6 +63,14 @@ pub fn run_script(
         }
     }
     Step::Go
+}
+
+/// Runs query text; a `.once` file set before it gets its results and no
+/// later ones.
+pub fn run_queries(host: &mut impl Host, settings: &mut Settings, name: &str, text: &str) -> Step {
+    let step = host.queries(settings, name, text);
+    settings.once = None;
+    step
 }
 
 /// Runs one dot-command; `place` is the script and line it came from, if

@@ -315,7 +315,7 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
         None => None,
     };
     let mut printer = Printer::new(view(&cli), output);
-    let mut settings = Settings::new(cli.max_rows, cli.humanize);
+    let mut settings = Settings::new(infraql::commands::row_limit(cli.max_rows), cli.humanize);
     settings.mode = cli.format;
     for (name, text) in &sources {
         let flow = batch::run_source(
@@ -339,10 +339,11 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
 fn view(cli: &Cli) -> render::View {
     let terminal = io::stdout().is_terminal();
     render::View {
-        max_rows: cli.max_rows,
+        max_rows: infraql::commands::row_limit(cli.max_rows),
         width: terminal.then(terminal_width).flatten(),
         humanize: cli.humanize,
         terminal,
+        shell: false,
     }
 }
 

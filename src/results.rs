@@ -1,5 +1,6 @@
 //! Where results go, in every runner: the screen (any writer the caller
-//! hands over) or, after `.output FILE`, appended to that file; one blank
+//! hands over) or, after `.output FILE`, appended to that file (after
+//! `.once FILE`, the next query's results only go to that one); one blank
 //! line between results in the human formats, none in the machine ones
 //! and none before the first result a file gets.
 
@@ -36,7 +37,8 @@ impl Results {
         frame: &mut DataFrame,
         total: Option<usize>,
     ) -> Result<(), RenderError> {
-        self.emit(settings, screen_view, screen, |out, view| {
+        let target = settings.once.as_ref().or(settings.output.as_ref());
+        self.emit(settings, target, screen_view, screen, |out, view| {
             render::write_rows(frame, total, settings.mode, view, out)
         })
     }
@@ -49,7 +51,8 @@ impl Results {
         screen: &mut dyn Write,
         frame: &DataFrame,
     ) -> Result<(), RenderError> {
-        self.emit(settings, screen_view, screen, |out, view| {
+        let target = settings.once.as_ref().or(settings.output.as_ref());
+        self.emit(settings, target, screen_view, screen, |out, view| {
             Ok(out.write_all(render::chart(frame, view).as_bytes())?)
         })
     }
@@ -63,24 +66,30 @@ impl Results {
         screen: &mut dyn Write,
         text: &str,
     ) -> Result<(), RenderError> {
-        self.emit(settings, screen_view, screen, |out, _| {
-            Ok(out.write_all(visible::lines(text).as_bytes())?)
-        })
+        self.emit(
+            settings,
+            settings.output.as_ref(),
+            screen_view,
+            screen,
+            |out, _| Ok(out.write_all(visible::lines(text).as_bytes())?),
+        )
     }
 
-    /// Opens the target, writes the separating blank line and then `write`.
+    /// Opens the target (`None`: the screen), writes the separating blank
+    /// line and then `write`.
     /// The settings give the rows shown and humanizing; `screen_view` the
     /// screen's width and whether it is a terminal. A `.output` file is no
     /// terminal: it gets natural width and the bytes exactly.
     fn emit(
         &mut self,
         settings: &Settings,
+        target: Option<&PathBuf>,
         screen_view: &View,
         screen: &mut dyn Write,
         write: impl FnOnce(&mut dyn Write, &View) -> Result<(), RenderError>,
     ) -> Result<(), RenderError> {
-        if settings.output != self.redirect {
-            self.redirect = settings.output.clone();
+        if target != self.redirect.as_ref() {
+            self.redirect = target.cloned();
             self.printed_any = false;
         }
         let shown = View {
@@ -187,6 +196,26 @@ mod tests {
         assert_eq!(String::from_utf8(screen).expect("utf-8"), "on screen\n");
         let written = std::fs::read_to_string(&path).expect("file");
         assert_eq!(written, "in file\n\nin file\n");
+    }
+
+    #[test]
+    fn a_once_file_gets_the_results_but_not_the_answers() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("once.csv");
+        let mut results = Results::new();
+        let mut screen = Vec::new();
+        let settings = Settings {
+            once: Some(path.clone()),
+            ..settings(Format::Csv)
+        };
+        results
+            .text(&settings, &View::rows(10), &mut screen, "an answer\n")
+            .expect("written");
+        results
+            .rows(&settings, &View::rows(10), &mut screen, &mut frame(), None)
+            .expect("written");
+        assert_eq!(String::from_utf8(screen).expect("utf-8"), "an answer\n");
+        assert_eq!(std::fs::read_to_string(&path).expect("file"), "n\n1\n2\n");
     }
 
     #[test]

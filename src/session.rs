@@ -114,6 +114,8 @@ pub struct Session {
     preview: Option<usize>,
     /// `.since`: tables with a time column are read from here on.
     window: Option<Since>,
+    /// The last statement that showed a result: its text and its plan.
+    last: Option<(String, Binding)>,
 }
 
 impl Session {
@@ -125,7 +127,25 @@ impl Session {
             cancel: Cancel::new(),
             preview: None,
             window: None,
+            last: None,
         }
+    }
+
+    /// The text of the last statement that showed a result (a table or a
+    /// chart), for the shell's lines that start with `|`.
+    pub fn last_query(&self) -> Option<&str> {
+        self.last.as_ref().map(|(text, _)| text.as_str())
+    }
+
+    /// Names the last result `name`, as a `let` of the plan that ran (with
+    /// the `now()` and time window it ran with). False when nothing has
+    /// shown a result yet.
+    pub fn bind_last(&mut self, name: &str) -> bool {
+        let Some((_, binding)) = &self.last else {
+            return false;
+        };
+        self.bindings.insert(name.to_owned(), binding.clone());
+        true
     }
 
     /// Sets the session's time window (`None`: every row).
@@ -343,6 +363,17 @@ impl Session {
                 }
                 other => other.map_err(run_failure)?,
             };
+            let shown = match &query.sink {
+                Sink::Show | Sink::Chart => Some((
+                    text.get(span.start..span.end).unwrap_or(text).to_owned(),
+                    Binding {
+                        plan: query.plan.clone(),
+                        schema: query.schema.clone(),
+                        order: None,
+                    },
+                )),
+                Sink::Export(_) => None,
+            };
             let outcome = match &query.sink {
                 Sink::Export(path) => {
                     let format =
@@ -366,6 +397,9 @@ impl Session {
                 Sink::Chart => Outcome::Chart(frame),
             };
             on_outcome(outcome).map_err(|refusal| refused(refusal, &stopped))?;
+            if shown.is_some() {
+                self.last = shown;
+            }
         }
         Ok(())
     }

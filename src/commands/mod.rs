@@ -1,7 +1,8 @@
 //! The REPL's dot-commands: `.help`, `.tables`, `.schema`, `.mode`,
 //! `.output`, `.timer`, `.maxrows`, `.humanize`, `.memory`, `.cache`,
-//! `.read`, `.load`,
-//! `.explain`, `.now`, `.quit`.
+//! `.read`, `.load`, `.once`,
+//! `.explain`, `.now`, `.since`, `.trace`, `.quit` (`.help` is in [`help`];
+//! the shell adds `.last` and `.connect`'s password prompt).
 //!
 //! They answer with text and change the [`Settings`] the REPL shows results
 //! with; the REPL prints the text. Keeping them here, not in the binary,
@@ -13,6 +14,7 @@
 //! text.
 
 mod cache;
+pub mod help;
 mod since;
 mod trace;
 
@@ -23,10 +25,8 @@ use comfy_table::{Cell, ContentArrangement, Table, presets};
 use crate::datasets::tables;
 use crate::diagnostic::did_you_mean;
 use crate::format::Format;
-use crate::plan::functions::FUNCTIONS;
 use crate::render::visible;
 use crate::session::{RelationKind, Session};
-use crate::syntax::parser::OPERATORS;
 
 /// What a dot-command asks the REPL to do.
 #[derive(Debug, PartialEq)]
@@ -52,6 +52,9 @@ pub struct Settings {
     /// `.output FILE`: results go to this file (appended) instead of the
     /// screen.
     pub output: Option<PathBuf>,
+    /// `.once FILE`: the results of the next query go to this file, then
+    /// results go where they went before.
+    pub once: Option<PathBuf>,
     /// `.timer on`: print each query's wall time.
     pub timer: bool,
     /// `.maxrows N`: rows shown before the rest are summed up.
@@ -65,6 +68,7 @@ impl Settings {
         Settings {
             mode: Format::Table,
             output: None,
+            once: None,
             timer: false,
             max_rows,
             humanize,
@@ -73,7 +77,10 @@ impl Settings {
 }
 
 pub const COMMANDS: &[(&str, &str)] = &[
-    (".help", "this help"),
+    (
+        ".help [TOPIC]",
+        "this help; with an operator, function or command: its syntax and an example",
+    ),
     (".tables", "the tables and let names"),
     (
         ".schema [TABLE]",
@@ -87,8 +94,19 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".output [FILE]",
         "send results to FILE (in the current mode); alone: back to the screen",
     ),
+    (
+        ".last",
+        "the last result again, every row (in the shell through a pager when long)",
+    ),
+    (
+        ".once FILE",
+        "send only the results of the next query to FILE",
+    ),
     (".timer on|off", "print the wall time of each query"),
-    (".maxrows N", "show at most N rows of a result"),
+    (
+        ".maxrows N|all",
+        "show at most N rows of a result (all or 0: every row)",
+    ),
     (
         ".humanize on|off",
         "show large numbers as 1.2K, 58.3M, 1.4B",
@@ -212,17 +230,24 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
             }
         }),
         ".maxrows" => match rest.parse::<usize>() {
-            Ok(n) if n > 0 => {
-                settings.max_rows = n;
-                Reply::Set(format!("showing at most {n} rows\n"))
+            _ if rest.is_empty() => Reply::Text(rows_shown(settings.max_rows)),
+            Ok(n) => {
+                settings.max_rows = row_limit(n);
+                Reply::Set(rows_shown(settings.max_rows))
             }
-            _ if rest.is_empty() => {
-                Reply::Text(format!("showing at most {} rows\n", settings.max_rows))
+            Err(_) if rest == "all" => {
+                settings.max_rows = usize::MAX;
+                Reply::Set(rows_shown(settings.max_rows))
             }
-            _ => Reply::Error(format!(
-                "`{rest}` is not a row count; usage: .maxrows N (N ≥ 1)"
+            Err(_) => Reply::Error(format!(
+                "`{rest}` is not a row count; usage: .maxrows N|all (all or 0: every row)"
             )),
         },
+        ".once" => once(settings, rest),
+        ".last" => Reply::Error(
+            "`.last` shows the last result in the shell; a script shows every result already"
+                .to_owned(),
+        ),
         ".memory" => memory_budget(rest),
         ".cache" => cache::run(session, rest),
         ".read" => read(rest),
@@ -248,7 +273,11 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
         ".sql" if rest.is_empty() => Reply::Error("usage: .sql QUERY".to_owned()),
         ".sql" => plan_text(session.sql("<sql>", rest)),
         ".set" => clickhouse_setting(session, rest),
-        ".help" => Reply::Text(help()),
+        ".help" if rest.is_empty() => Reply::Text(help::overview()),
+        ".help" => match help::topic(rest) {
+            Ok(text) => Reply::Text(text),
+            Err(message) => Reply::Error(message),
+        },
         ".tables" => Reply::Text(relations(session)),
         ".schema" => match arguments.as_slice() {
             [] => Reply::Text(
@@ -342,6 +371,40 @@ fn output(settings: &mut Settings, rest: &str) -> Reply {
     }
 }
 
+/// `.once FILE`: the file is created now (emptied if it exists), and the
+/// next query's results go to it.
+fn once(settings: &mut Settings, rest: &str) -> Reply {
+    let path = unquote(rest);
+    if path.is_empty() {
+        return Reply::Error("usage: .once FILE".to_owned());
+    }
+    match std::fs::File::create(path) {
+        Ok(_) => {
+            settings.once = Some(PathBuf::from(path));
+            Reply::Set(format!(
+                "the next query's results go to {} (mode {})\n",
+                visible::text(path),
+                settings.mode
+            ))
+        }
+        Err(e) => Reply::Error(format!("cannot write `{}`: {e}", visible::text(path))),
+    }
+}
+
+/// A row limit as given by `--max-rows` or `.maxrows`: 0 means every row.
+pub fn row_limit(rows: usize) -> usize {
+    if rows == 0 { usize::MAX } else { rows }
+}
+
+/// What `.maxrows` says about the limit in force.
+fn rows_shown(max_rows: usize) -> String {
+    if max_rows == usize::MAX {
+        "showing every row\n".to_owned()
+    } else {
+        format!("showing at most {max_rows} rows\n")
+    }
+}
+
 /// `.timer on|off`-style switches; no argument shows the state.
 fn switch(rest: &str, name: &str, flag: &mut bool, say: impl Fn(bool) -> String) -> Reply {
     match rest {
@@ -429,7 +492,8 @@ fn plan_text(result: Result<String, crate::session::Failure>) -> Reply {
 /// How many rows of a server's result the current mode shows (the table
 /// and line views stop at `.maxrows`); `None` when it shows them all.
 pub fn preview_rows(settings: &Settings) -> Option<usize> {
-    matches!(settings.mode, Format::Table | Format::Line).then_some(settings.max_rows)
+    (matches!(settings.mode, Format::Table | Format::Line) && settings.max_rows != usize::MAX)
+        .then_some(settings.max_rows)
 }
 
 /// The ClickHouse password, from the environment (never from arguments,
@@ -495,23 +559,6 @@ fn now(session: &mut Session, rest: &str) -> Reply {
             Err(message) => Reply::Error(message),
         },
     }
-}
-
-fn help() -> String {
-    let mut out = String::from("Queries are pipelines: a table, then operators after `|`:\n");
-    out.push_str("  services | where requests_30d > 10M | sort requests_30d desc | take 5\n\n");
-    out.push_str(&format!("Operators: {}\n", OPERATORS.join(", ")));
-    out.push_str("Functions:\n");
-    for f in FUNCTIONS {
-        out.push_str(&format!("  {:<32} {}\n", f.usage, f.summary));
-    }
-    out.push_str("\nCommands:\n");
-    for (command, summary) in COMMANDS {
-        out.push_str(&format!("  {command:<32} {summary}\n"));
-    }
-    out.push_str("\nEnd a line with `|` or start the next with `|` to continue a pipeline.\n");
-    out.push_str("Tab completes names; Ctrl-C stops a running query; Ctrl-D leaves.\n");
-    out
 }
 
 /// Wraps long notes to the terminal's width; natural width when piped or
@@ -622,6 +669,17 @@ mod tests {
             run(&mut session, &mut settings, ".maxrows none"),
             Reply::Error(_)
         ));
+        assert_eq!(settings.max_rows, 5);
+        for every in [".maxrows all", ".maxrows 0"] {
+            settings.max_rows = 5;
+            assert_eq!(
+                run(&mut session, &mut settings, every),
+                Reply::Set("showing every row\n".to_owned())
+            );
+            assert_eq!(settings.max_rows, usize::MAX);
+            assert_eq!(preview_rows(&settings), None);
+        }
+        run(&mut session, &mut settings, ".maxrows 5");
         assert!(matches!(
             run(&mut session, &mut settings, ".timer maybe"),
             Reply::Error(_)

@@ -51,9 +51,10 @@ pub fn draw(preview: &Preview, view: &View) -> String {
     };
     if preview.rows.len() < preview.total_rows {
         out.push_str(&format!(
-            "showing {} of {} rows (use .maxrows or --max-rows to see more)\n",
+            "showing {} of {} rows ({})\n",
             preview.rows.len(),
-            display(&Cell::Int(preview.total_rows as i128), false)
+            display(&Cell::Int(preview.total_rows as i128), false),
+            view.more_hint()
         ));
     }
     out
@@ -289,6 +290,7 @@ mod tests {
             width: Some(width),
             humanize: false,
             terminal: false,
+            shell: false,
         }
     }
 

@@ -38,6 +38,9 @@ pub struct View {
     /// characters visibly too (the human views always do). Set by the
     /// binary; false for files and pipes, which get the bytes exactly.
     pub terminal: bool,
+    /// The results are read in the shell: a note about rows not shown
+    /// names the dot-command (`.maxrows`), not the command-line flag.
+    pub shell: bool,
 }
 
 impl View {
@@ -49,6 +52,16 @@ impl View {
             width: None,
             humanize: false,
             terminal: false,
+            shell: false,
+        }
+    }
+
+    /// What to do to see the rows a view left out.
+    pub fn more_hint(&self) -> &'static str {
+        if self.shell {
+            "use .maxrows N or .maxrows all to see more, .last to page through this one"
+        } else {
+            "use --max-rows N or --max-rows 0 to see more"
         }
     }
 }
@@ -151,7 +164,7 @@ fn write_raw(
             let preview = preview(view.max_rows);
             out.write_all(table::draw(&preview, table::Style::Boxed, view).as_bytes())
                 .map_err(io)?;
-            out.write_all(table::footer(&preview, "use --max-rows to see more").as_bytes())
+            out.write_all(table::footer(&preview, view.more_hint()).as_bytes())
                 .map_err(io)?;
         }
         Format::Line => {
@@ -159,7 +172,7 @@ fn write_raw(
             out.write_all(table::lines(&preview, view).as_bytes())
                 .map_err(io)?;
             if preview.rows.len() < preview.total_rows {
-                out.write_all(table::footer(&preview, "use --max-rows to see more").as_bytes())
+                out.write_all(table::footer(&preview, view.more_hint()).as_bytes())
                     .map_err(io)?;
             }
         }

@@ -271,7 +271,7 @@ fn markdown(text: &str) -> String {
     visible::text(text).replace('|', "\\|")
 }
 
-/// "22 rows", "1 row", or "showing 40 of 1,234 rows (--max-rows to change)".
+/// "22 rows", "1 row", or "showing 40 of 1,234 rows (HINT)".
 pub fn footer(preview: &Preview, hint: &str) -> String {
     let total = display(&Cell::Int(preview.total_rows as i128), false);
     let shown = preview.rows.len();
@@ -308,6 +308,7 @@ mod tests {
             width,
             humanize: false,
             terminal: false,
+            shell: false,
         }
     }
 

@@ -42,6 +42,19 @@ impl ReplHelper {
         ReplHelper { session, color }
     }
 
+    /// The text a line is completed after: for a line that starts with `|`
+    /// the last query it goes on from.
+    fn context(&self, session: &Session, line: &str) -> String {
+        if line.trim_start().starts_with('|') {
+            session
+                .last_query()
+                .map(|last| format!("{last}\n"))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+
     /// Whether `line` is short enough to colour and hint.
     fn helped(&self, line: &str) -> bool {
         line.len() <= EDIT_HELP_LIMIT
@@ -78,7 +91,14 @@ impl Completer for ReplHelper {
         let Ok(session) = self.session.try_borrow() else {
             return Ok((pos, Vec::new()));
         };
-        let (start, suggestions) = infraql::complete::complete(&session, line, pos);
+        let context = self.context(&session, line);
+        let text = format!("{context}{line}");
+        let (start, suggestions) =
+            infraql::complete::complete(&session, &text, context.len() + pos);
+        // A completion never reaches back into the earlier lines.
+        let Some(start) = start.checked_sub(context.len()) else {
+            return Ok((pos, Vec::new()));
+        };
         let pairs = suggestions
             .into_iter()
             .map(|s| Pair {

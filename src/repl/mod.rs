@@ -3,7 +3,9 @@
 //!
 //! A statement may span lines: the editor keeps reading while brackets or
 //! quotes are open or a line ends with `|`, and the whole statement is one
-//! history entry. Queries run on a worker thread (see [`running`]) so that
+//! history entry. A line that
+//! starts with `|` goes on from the last query that showed a result, and
+//! `_` names that result, so a pipeline can be built a stage at a time. Queries run on a worker thread (see [`running`]) so that
 //! Ctrl-C can return to the prompt while one runs. Errors are printed and
 //! the session goes on.
 //!
@@ -13,6 +15,7 @@
 
 mod helper;
 mod history;
+mod pager;
 mod password;
 mod running;
 
@@ -28,6 +31,8 @@ use rustyline::config::{CompletionType, Config};
 use rustyline::error::ReadlineError;
 use rustyline::history::MemHistory;
 
+use polars::prelude::DataFrame;
+
 use infraql::commands::{self, Reply, Settings};
 use infraql::driver::{self, Host, Step};
 use infraql::format::Format;
@@ -38,6 +43,39 @@ use infraql::session::{Outcome, Session};
 use running::Finished;
 
 const PROMPT: &str = "infraql> ";
+
+/// The name of the last result in the shell (`_ | count`, `let x = _`).
+const LAST_RESULT: &str = "_";
+
+/// The prompt: `infraql> `, with the session's time window when one is in
+/// force (`infraql[24h]> `).
+fn prompt(session: &Session) -> String {
+    match session.window() {
+        Some(since) => format!("infraql[{}]> ", visible::text(&since.label())),
+        None => PROMPT.to_owned(),
+    }
+}
+
+/// Whether `input` is one of `words` alone (`quit`, `exit`, `help`: what
+/// people type at a prompt before they know the dot-commands). Such a word
+/// is never a query: no table may be named after it in the shell.
+fn is_bare_word(input: &str, words: &[&str]) -> bool {
+    let word = input.trim().trim_end_matches(';').trim();
+    words.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
+/// A line that starts with `|` goes on from the last query that showed a
+/// result: that query runs again with the new stages after it, and becomes
+/// the last query.
+fn go_on(shell: &mut Shell<'_>, settings: &mut Settings, line: &str) -> Step {
+    let last = shell.session.borrow().last_query().map(str::to_owned);
+    match last {
+        Some(last) => driver::run_queries(shell, settings, "<repl>", &format!("{last}\n{line}")),
+        None => shell.refuse(
+            "a line that starts with `|` goes on from the last query, and no query has shown a result yet; start with a table: services | ...",
+        ),
+    }
+}
 
 /// Where history is kept: `$INFRAQL_HISTORY` if set (empty: none), else
 /// the user's data directory.
@@ -89,13 +127,15 @@ pub fn run(session: Session, format: Format, view: View) -> Result<(), String> {
         "infraql {} — type .help for help, Tab to complete, .quit to leave",
         env!("CARGO_PKG_VERSION")
     );
+    let last = RefCell::new(Last::Nothing);
     loop {
-        match editor.readline(PROMPT) {
-            Ok(line) => {
-                let input = line.trim();
-                if input.is_empty() {
+        let prompt = prompt(&session.borrow());
+        match editor.readline(&prompt) {
+            Ok(entry) => {
+                if entry.trim().is_empty() {
                     continue;
                 }
+                let input = entry.trim();
                 // A repeat of the entry before is not added again.
                 let added = editor.add_history_entry(input).unwrap_or(false);
                 if let (true, Some(path)) = (added, &history) {
@@ -105,12 +145,20 @@ pub fn run(session: Session, format: Format, view: View) -> Result<(), String> {
                     session: &session,
                     interrupted: &interrupted,
                     color,
+                    last: &last,
                 };
-                let step = if commands::is_command(input) {
+                let step = if is_bare_word(input, &["quit", "exit"]) {
+                    Step::Quit
+                } else if is_bare_word(input, &["help"]) {
+                    driver::run_command(&mut shell, &mut settings, ".help", None, 0)
+                } else if commands::is_command(input) {
                     driver::run_command(&mut shell, &mut settings, input, None, 0)
+                } else if input.starts_with('|') {
+                    go_on(&mut shell, &mut settings, &entry)
                 } else {
-                    shell.queries(&settings, "<repl>", &line)
+                    driver::run_queries(&mut shell, &mut settings, "<repl>", &entry)
                 };
+                session.borrow_mut().bind_last(LAST_RESULT);
                 if step == Step::Quit {
                     break;
                 }
@@ -129,6 +177,18 @@ struct Shell<'a> {
     session: &'a RefCell<Session>,
     interrupted: &'a Arc<AtomicBool>,
     color: bool,
+    /// The last result shown, for `.last`.
+    last: &'a RefCell<Last>,
+}
+
+/// The last result shown, as `.last` finds it.
+enum Last {
+    Nothing,
+    /// All its rows.
+    Rows(DataFrame),
+    /// A result that stayed on the server: only its first rows came back,
+    /// so `.last` runs its query again for all of them.
+    OnServer,
 }
 
 impl Shell<'_> {
@@ -154,6 +214,83 @@ impl Shell<'_> {
     }
 }
 
+impl Shell<'_> {
+    /// `.last`: the last result again, every row of it, through the pager
+    /// when it is longer than the screen (and the screen is where results
+    /// go).
+    fn show_last(&self, settings: &Settings) -> Reply {
+        let frame = match &*self.last.borrow() {
+            Last::Nothing => return Reply::Error("no result to show yet".to_owned()),
+            Last::Rows(frame) => Some(frame.clone()),
+            Last::OnServer => None,
+        };
+        let mut frame = match frame {
+            Some(frame) => frame,
+            None => match self.fetch_last() {
+                Ok(frame) => frame,
+                Err(message) => return Reply::Error(message),
+            },
+        };
+        let all = Settings {
+            max_rows: usize::MAX,
+            ..settings.clone()
+        };
+        let view = screen();
+        let paged = view.terminal && all.output.is_none() && all.once.is_none();
+        let written = if paged {
+            let mut text = Vec::new();
+            Results::new()
+                .rows(&all, &view, &mut text, &mut frame, None)
+                .map(|()| {
+                    let rows = terminal_size::terminal_size().map(|(_, h)| usize::from(h.0));
+                    if !pager::needed(&text, rows) || pager::show(&text).is_err() {
+                        print!("{}", String::from_utf8_lossy(&text));
+                    }
+                })
+        } else {
+            Results::new().rows(&all, &view, &mut io::stdout().lock(), &mut frame, None)
+        };
+        // The pager may have taken a Ctrl-C meant for it.
+        self.interrupted
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        match written {
+            Ok(()) => Reply::Set(String::new()),
+            Err(e) => Reply::Error(e.to_string()),
+        }
+    }
+
+    /// All rows of the last query, run again without a row limit.
+    fn fetch_last(&self) -> Result<DataFrame, String> {
+        let Some(query) = self.session.borrow().last_query().map(str::to_owned) else {
+            return Err("no result to show yet".to_owned());
+        };
+        self.session.borrow_mut().set_preview(None);
+        let mut rows = None;
+        let finished = running::run(
+            self.session,
+            "<last>",
+            &query,
+            self.interrupted,
+            |outcome| {
+                if let Outcome::Rows(frame) = outcome {
+                    rows = Some(frame);
+                }
+            },
+        );
+        match finished {
+            Finished::Done { failure: None, .. } => {
+                rows.ok_or_else(|| "the last query showed no rows".to_owned())
+            }
+            Finished::Done {
+                failure: Some(failure),
+                ..
+            } => Err(failure.render(false)),
+            Finished::Cancelled => Err("cancelled".to_owned()),
+            Finished::Lost => Err("the query stopped unexpectedly".to_owned()),
+        }
+    }
+}
+
 impl Host for Shell<'_> {
     /// Runs query text on the worker, showing results as they come.
     fn queries(&mut self, settings: &Settings, name: &str, text: &str) -> Step {
@@ -162,6 +299,13 @@ impl Host for Shell<'_> {
             .borrow_mut()
             .set_preview(commands::preview_rows(settings));
         let finished = running::run(self.session, name, text, self.interrupted, |outcome| {
+            match &outcome {
+                Outcome::Rows(frame) | Outcome::Chart(frame) => {
+                    *self.last.borrow_mut() = Last::Rows(frame.clone());
+                }
+                Outcome::Preview { .. } => *self.last.borrow_mut() = Last::OnServer,
+                Outcome::Exported { .. } => {}
+            }
             show(outcome, settings, &mut results)
         });
         match finished {
@@ -193,6 +337,9 @@ impl Host for Shell<'_> {
     fn command(&mut self, settings: &mut Settings, line: &str) -> Reply {
         if let Some(url) = line.trim().strip_prefix(".connect ") {
             return self.connect(url.trim());
+        }
+        if line.trim() == ".last" {
+            return self.show_last(settings);
         }
         commands::run(&mut self.session.borrow_mut(), settings, line)
     }
@@ -264,6 +411,7 @@ fn screen() -> View {
             None
         },
         terminal,
+        shell: true,
         ..View::rows(0)
     }
 }

@@ -535,3 +535,79 @@ fn a_long_line_typed_without_bracketed_paste_gets_its_answer() {
     repl.send_line(".quit").unwrap();
     repl.exp_eof().unwrap();
 }
+
+#[test]
+fn a_pipeline_is_built_a_stage_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = sized_shell_command(dir.path().join("history.txt"), 100);
+    command.env("INFRAQL_PAGER", "tr a-z A-Z");
+    let mut repl = spawn_command(command, Some(30_000)).expect("REPL starts");
+    repl.exp_string(PROMPT).unwrap();
+
+    // A line that starts with `|` before any query says what to do.
+    repl.send_line("| count").unwrap();
+    repl.exp_string("no query has shown a result yet").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    // As README lays a pipeline out: each line runs, the next goes on.
+    repl.send_line("endpoints").unwrap();
+    repl.exp_string("174 rows").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("| where api").unwrap();
+    repl.exp_string("70 rows").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("| count").unwrap();
+    repl.exp_string("    70 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    // `_` is the last result, and a let can name it.
+    repl.send_line("let api_count = _").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("api_count | select total = count * 2")
+        .unwrap();
+    repl.exp_string("   140 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    // Bare words people type at a prompt.
+    repl.send_line("help").unwrap();
+    repl.exp_string(".help TOPIC").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".help quantile").unwrap();
+    repl.exp_string("example:").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    // The footer names the dot-command; `.maxrows all` shows every row.
+    repl.send_line(".maxrows 3").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("endpoints | select endpoint").unwrap();
+    repl.exp_string("showing 3 of 174 rows (use .maxrows N or .maxrows all")
+        .unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    // `.last` shows it whole, through the pager when longer than the screen.
+    repl.send_line(".last").unwrap();
+    repl.exp_string("174 ROWS").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line(".maxrows all").unwrap();
+    repl.exp_string("showing every row").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+
+    // `.once` sends only the next result to a file.
+    let once = dir.path().join("once.csv");
+    repl.send_line(&format!(".once {}", once.display()))
+        .unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("servers | count").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    repl.send_line("services | count").unwrap();
+    repl.exp_string("    22 ").unwrap();
+    repl.exp_string(PROMPT).unwrap();
+    let written = std::fs::read_to_string(&once).unwrap();
+    assert!(written.contains("    11 "), "{written}");
+    assert!(!written.contains("22"), "{written}");
+
+    // The time window shows in the prompt.
+    repl.send_line(".since 24h").unwrap();
+    repl.exp_string("infraql[24h]> ").unwrap();
+    repl.send_line("quit").unwrap();
+    repl.exp_eof().unwrap();
+}
