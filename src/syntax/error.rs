@@ -95,8 +95,14 @@ impl SyntaxError {
             .is_some_and(|l| l.trim().is_empty());
         let starts =
             |c: char| at_line_start && text.get(offset..).is_some_and(|t| t.starts_with(c));
+        let habit = if self.message.is_none() {
+            sql_habit(text.get(offset..).unwrap_or(""))
+        } else {
+            None
+        };
         match &self.help {
             Some(help) => diagnostic.with_help(help.clone()),
+            None if habit.is_some() => diagnostic.with_help(habit.unwrap_or_default()),
             None if starts('.') => diagnostic.with_help(
                 "a dot-command such as `.mode` goes on a line of its own, after a finished statement",
             ),
@@ -107,6 +113,20 @@ impl SyntaxError {
             None => diagnostic,
         }
     }
+}
+
+/// A hint for SQL written where infraql expected something else: a SQL
+/// clause (`having`, `order by`, `limit`) or `=` as a comparison.
+fn sql_habit(rest: &str) -> Option<String> {
+    if rest.starts_with('=') && !rest.starts_with("==") {
+        return Some("`==` compares (a == b); a single `=` only names a column".to_owned());
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    super::parser::sql_operator(&word)
+        .map(|instead| format!("a new operator starts after a `|`; {instead}"))
 }
 
 /// "`a`", "`a` or `b`", "`a`, `b` or `c`" (in the order first seen).

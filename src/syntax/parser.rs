@@ -236,10 +236,16 @@ fn operator(i: Input) -> PResult<Operator> {
             let mut error =
                 SyntaxError::custom(start, word.len(), format!("unknown operator `{word}`"))
                     .with_label("not an operator");
-            error.help = Some(match did_you_mean(&word, OPERATORS.iter().copied()) {
-                Some(close) => format!("did you mean `{close}`?"),
-                None => format!("operators are: {}", OPERATORS.join(", ")),
-            });
+            error.help = Some(
+                match (
+                    sql_operator(&word),
+                    did_you_mean(&word, OPERATORS.iter().copied()),
+                ) {
+                    (Some(instead), _) => instead.to_owned(),
+                    (None, Some(close)) => format!("did you mean `{close}`?"),
+                    (None, None) => format!("operators are: {}", OPERATORS.join(", ")),
+                },
+            );
             return Err(nom::Err::Failure(error));
         }
     };
@@ -252,6 +258,24 @@ fn operator(i: Input) -> PResult<Operator> {
             keyword,
         },
     ))
+}
+
+/// What infraql writes for an operator of SQL (or of a close cousin).
+pub fn sql_operator(word: &str) -> Option<&'static str> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "order" | "orderby" => "infraql sorts with `sort`: … | sort KEY [desc], KEY …",
+        "limit" | "head" => "infraql keeps the first rows with `take`: … | take 10",
+        "having" => {
+            "infraql has no `having`: filter after the aggregate with a `where`, as in … | group k agg n = count() | where n > 1"
+        }
+        "filter" => "infraql filters rows with `where`: … | where CONDITION",
+        "groupby" | "summarize" => {
+            "infraql groups with `group … agg`: … | group KEY agg n = count()"
+        }
+        "project" => "infraql picks columns with `select`: … | select a, b",
+        "extend" => "infraql adds columns with `derive`: … | derive x = …",
+        _ => return None,
+    })
 }
 
 fn expected_operator(at: usize) -> SyntaxError {
@@ -269,6 +293,14 @@ fn top(i: Input) -> PResult<OperatorKind> {
 
 /// group item { "," item } "agg" item { "," item }
 fn group(i: Input) -> PResult<OperatorKind> {
+    if let Ok((after, by)) = keyword("by")(i)
+        && ident(after).is_ok()
+    {
+        let error = SyntaxError::custom(by.start, by.end - by.start, "`group` takes no `by`")
+            .with_label("leave this out")
+            .with_help("write the keys right after `group`: … | group KEY agg n = count()");
+        return Err(nom::Err::Failure(error));
+    }
     let (i, keys) = cut(items).parse(i)?;
     let (i, _) = match keyword("agg")(i) {
         Ok(found) => found,
@@ -593,6 +625,7 @@ fn comparison_op(i: Input) -> PResult<BinaryOp> {
 /// comparison = additive [ cmp_op additive | ["not"] "in" list | "is" ["not"] "null" ]
 fn comparison(i: Input) -> PResult<Expr> {
     let (i, left) = additive(i)?;
+    sql_comparison_check(i, &left)?;
     if let Ok((rest, op)) = comparison_op(i) {
         let (rest, right) = cut(expect("an expression", additive)).parse(rest)?;
         return Ok((rest, binary(op, left, right)));
@@ -622,6 +655,50 @@ fn comparison(i: Input) -> PResult<Expr> {
         return Ok((rest, Expr { kind, span }));
     }
     Ok((i, left))
+}
+
+/// SQL's `=`, `<>` and `between` after an operand: say what infraql writes
+/// instead, with the caret on the SQL word.
+fn sql_comparison_check<'a>(i: Input<'a>, left: &Expr) -> PResult<'a, ()> {
+    let (at, _) = ws(i)?;
+    let start = offset(&at);
+    let text = *at.fragment();
+    let left_text = super::print::expr(left);
+    if text.starts_with("<>") {
+        let error = SyntaxError::custom(start, 2, "`<>` is not an infraql operator")
+            .with_label("use `!=`")
+            .with_help(format!("`!=` means not equal: {left_text} != …"));
+        return Err(nom::Err::Failure(error));
+    }
+    if text.starts_with('=') && !text.starts_with("==") {
+        let error = SyntaxError::custom(start, 1, "`=` does not compare values in infraql")
+            .with_label("use `==`")
+            .with_help(format!(
+                "`==` compares: {left_text} == …; a single `=` only names a column, as in derive x = …"
+            ));
+        return Err(nom::Err::Failure(error));
+    }
+    if let Ok((rest, word)) = keyword("between")(at) {
+        // `x between a and b`: name the two bounds when they parse.
+        let bounds = (additive, keyword("and"), additive).parse(rest);
+        let rewrite = match bounds {
+            Ok((_, (low, _, high))) => format!(
+                "{left_text} >= {} and {left_text} <= {}",
+                super::print::expr(&low),
+                super::print::expr(&high)
+            ),
+            Err(_) => format!("{left_text} >= LOW and {left_text} <= HIGH"),
+        };
+        let error = SyntaxError::custom(
+            word.start,
+            word.end - word.start,
+            "infraql has no `between`",
+        )
+        .with_label("not an operator here")
+        .with_help(format!("write the two bounds: {rewrite}"));
+        return Err(nom::Err::Failure(error));
+    }
+    Ok((i, ()))
 }
 
 /// list = "[" [ expr { "," expr } ] "]"
@@ -745,6 +822,10 @@ fn primary(i: Input) -> PResult<Expr> {
         let _nesting = Nesting::enter(name_span.start)?;
         let (after, args) = if let Ok((after, _)) = sym(")")(after) {
             (after, Vec::new())
+        } else if let Ok((inner, word)) = keyword("distinct")(after)
+            && let Ok((_, arg)) = expr(inner)
+        {
+            return Err(nom::Err::Failure(distinct_in_call(&name, word, &arg)));
         } else {
             let (after, args) = cut(separated_list1(sym(","), expr)).parse(after)?;
             let (after, _) = cut(sym(")")).parse(after)?;
@@ -772,6 +853,28 @@ fn primary(i: Input) -> PResult<Expr> {
             span: name_span,
         },
     ))
+}
+
+/// SQL's `count(distinct x)`: infraql has `count_distinct(x)`, and other
+/// aggregates of distinct values take a `distinct` operator first.
+fn distinct_in_call(function: &str, word: Span, arg: &Expr) -> SyntaxError {
+    let arg = super::print::expr(arg);
+    let error = SyntaxError::custom(
+        word.start,
+        word.end - word.start,
+        format!("`{function}(distinct …)` is SQL, not infraql"),
+    );
+    if function.eq_ignore_ascii_case("count") {
+        error.with_label("use count_distinct").with_help(format!(
+            "the number of distinct values is count_distinct({arg})"
+        ))
+    } else {
+        error
+            .with_label("no `distinct` inside a call")
+            .with_help(format!(
+                "keep one row per value first: … | distinct {arg} | agg {function}({arg})"
+            ))
+    }
 }
 
 /// window = "over" "(" [ "by" expr { "," expr } ] ")"
@@ -855,4 +958,78 @@ pub fn complete<'a, O>(
         return Err(SyntaxError::expected(offset(&rest), "end of input"));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Diagnostic;
+
+    fn error(text: &str) -> Diagnostic {
+        match crate::syntax::parse(text) {
+            Ok(script) => panic!("{text} parsed: {script:?}"),
+            Err(e) => e,
+        }
+    }
+
+    /// The message, the text under the caret and the help of an error.
+    fn parts(text: &str) -> (String, String, String) {
+        let e = error(text);
+        let span = e.span.expect("a place");
+        let under = text.get(span.start..span.end).unwrap_or("").to_owned();
+        (e.message, under, e.help.join("\n"))
+    }
+
+    #[test]
+    fn sql_comparisons_name_the_infraql_form() {
+        let (message, under, help) = parts("services | where uptime_pct = 90");
+        assert_eq!(message, "`=` does not compare values in infraql");
+        assert_eq!(under, "=");
+        assert!(help.contains("uptime_pct == …"), "{help}");
+        let (message, under, help) = parts("services | where a <> 1");
+        assert_eq!(message, "`<>` is not an infraql operator");
+        assert_eq!(under, "<>");
+        assert!(help.contains("a != …"), "{help}");
+        let (message, under, help) = parts("services | where x between 1 and 2 + y");
+        assert_eq!(message, "infraql has no `between`");
+        assert_eq!(under, "between");
+        assert!(help.ends_with("x >= 1 and x <= 2 + y"), "{help}");
+        // `==`, `<=` and a derive's `=` are untouched.
+        assert!(crate::syntax::parse("s | where a == 1 and b <= 2 | derive c = 1").is_ok());
+    }
+
+    #[test]
+    fn sql_distinct_in_a_call_points_at_count_distinct() {
+        let (message, under, help) = parts("s | agg count(distinct service)");
+        assert_eq!(message, "`count(distinct …)` is SQL, not infraql");
+        assert_eq!(under, "distinct");
+        assert!(help.contains("count_distinct(service)"), "{help}");
+        let (_, _, help) = parts("s | agg sum(distinct x)");
+        assert!(help.contains("| distinct x | agg sum(x)"), "{help}");
+        // A column named `distinct` is still a column.
+        assert!(crate::syntax::parse("s | agg count(distinct)").is_ok());
+    }
+
+    #[test]
+    fn sql_clauses_name_the_operator() {
+        let (message, under, help) = parts("s | order by x");
+        assert_eq!(message, "unknown operator `order`");
+        assert_eq!(under, "order");
+        assert!(help.contains("`sort`"), "{help}");
+        let (_, under, help) = parts("s | limit 3");
+        assert_eq!(under, "limit");
+        assert!(help.contains("`take`"), "{help}");
+        let (message, under, help) = parts("s | group k agg n = count() having n > 1");
+        assert!(message.starts_with("expected `|`"), "{message}");
+        assert_eq!(under, "having");
+        assert!(help.contains("| where n > 1"), "{help}");
+        let (_, under, help) = parts("s | where a == 1 order by a");
+        assert_eq!(under, "order");
+        assert!(help.contains("after a `|`"), "{help}");
+        let (message, under, _) = parts("s | group by k agg n = count()");
+        assert_eq!(message, "`group` takes no `by`");
+        assert_eq!(under, "by");
+        let (_, under, help) = parts("s | join t on a = b");
+        assert_eq!(under, "=");
+        assert!(help.contains("`==` compares"), "{help}");
+    }
 }

@@ -71,7 +71,9 @@ impl Resolver<'_> {
         let Some(info) = functions::lookup(&name.name) else {
             let mut d = Diagnostic::at(format!("unknown function `{}`", name.name), name.span)
                 .with_label("no such function");
-            if let Some(close) = did_you_mean(&name.name, functions::names()) {
+            if let Some(instead) = sql_function(&name.name, args) {
+                d = d.with_help(instead);
+            } else if let Some(close) = did_you_mean(&name.name, functions::names()) {
                 d = d.with_help(format!("did you mean `{close}`?"));
             } else if ctx.schema.contains(&name.name) {
                 d = d.with_help(format!("`{}` is a column; drop the parentheses", name.name));
@@ -703,5 +705,80 @@ fn to_datetime(x: Expr, ty: Type) -> Expr {
         Type::String => Expr::Function(Function::ToDatetime, vec![x]),
         Type::Datetime => x,
         _ => x.cast(Type::Datetime),
+    }
+}
+
+/// What infraql writes for a function of SQL or ClickHouse, with the
+/// arguments as written.
+fn sql_function(name: &str, args: &[ast::Expr]) -> Option<String> {
+    let arg = |n: usize| {
+        args.get(n)
+            .map_or_else(|| "x".to_owned(), crate::syntax::print::expr)
+    };
+    let bin = |width: &str| format!("infraql writes this as bin({}, {width})", arg(0));
+    Some(match name.to_ascii_lowercase().as_str() {
+        "uniq" | "uniqexact" | "uniqcombined" | "countdistinct" | "approx_count_distinct" => {
+            format!(
+                "the number of distinct values is count_distinct({})",
+                arg(0)
+            )
+        }
+        "tostartofminute" => bin("1m"),
+        "tostartoffiveminutes" | "tostartoffiveminute" => bin("5m"),
+        "tostartoffifteenminutes" => bin("15m"),
+        "tostartofhour" => bin("1h"),
+        "tostartofday" => bin("1d"),
+        "date_trunc" | "datetrunc" => {
+            let unit = match args.first().map(|a| &a.kind) {
+                Some(ast::ExprKind::Literal(ast::Literal::String(unit))) => {
+                    match unit.to_ascii_lowercase().as_str() {
+                        "second" => "1s",
+                        "minute" => "1m",
+                        "hour" => "1h",
+                        "day" => "1d",
+                        "week" => "1w",
+                        _ => "WIDTH",
+                    }
+                }
+                _ => "WIDTH",
+            };
+            format!("infraql writes this as bin({}, {unit})", arg(1))
+        }
+        "todate" => format!("infraql writes this as date({})", arg(0)),
+        "ifnull" | "nvl" | "isnull" => {
+            format!("infraql writes this as coalesce({}, {})", arg(0), arg(1))
+        }
+        "length" | "char_length" | "lengthutf8" => {
+            format!("infraql writes this as len({})", arg(0))
+        }
+        "substring" => "infraql writes this as substr(text, start[, length])".to_owned(),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn help(call: &str) -> Option<String> {
+        let Ok(ast::Expr {
+            kind: ast::ExprKind::Call { name, args },
+            ..
+        }) = crate::syntax::parse_expr(call)
+        else {
+            panic!("{call} is not a call");
+        };
+        sql_function(&name.name, &args)
+    }
+
+    #[test]
+    fn sql_functions_get_the_infraql_form() {
+        let help = |call| help(call).unwrap_or_default();
+        assert!(help("uniqExact(service)").ends_with("count_distinct(service)"));
+        assert!(help("toStartOfHour(ts)").ends_with("bin(ts, 1h)"));
+        assert!(help("toStartOfFifteenMinutes(ts)").ends_with("bin(ts, 15m)"));
+        assert!(help("date_trunc('day', ts)").ends_with("bin(ts, 1d)"));
+        assert!(help("ifNull(a, 0)").ends_with("coalesce(a, 0)"));
+        assert_eq!(super::tests::help("frobnicate(x)"), None);
     }
 }
