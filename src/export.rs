@@ -352,7 +352,7 @@ mod tests {
         write_file(&mut frame(), &path, Format::Json).unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            r#"[{"n":1},{"n":2},{"n":3}]"#
+            "[{\"n\":1},{\"n\":2},{\"n\":3}]\n"
         );
     }
 

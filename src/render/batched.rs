@@ -4,7 +4,9 @@
 //! The bytes are the same as [`super::write`] gives for the whole result at
 //! once: CSV and TSV have their header once, NDJSON is the batches one
 //! after another, a JSON array is opened once and its elements joined
-//! across batches, Parquet gathers batches into row groups of the usual
+//! across batches (datetimes get the same ISO 8601 text unless a later
+//! batch needs finer fractions than the first ones, see
+//! [`super::machine`]), Parquet gathers batches into row groups of the usual
 //! size. The table and Markdown views need every row to size their columns,
 //! so they gather the batches and draw at the end.
 
@@ -31,6 +33,9 @@ pub struct BatchWriter<'w> {
     /// first JSON element).
     started: bool,
     rows: usize,
+    /// Fractional digits of each datetime column so far (see
+    /// [`super::machine`]).
+    digits: Vec<usize>,
 }
 
 impl<'w> BatchWriter<'w> {
@@ -44,6 +49,7 @@ impl<'w> BatchWriter<'w> {
             held: None,
             started: false,
             rows: 0,
+            digits: Vec::new(),
         }
     }
 
@@ -56,6 +62,12 @@ impl<'w> BatchWriter<'w> {
     /// first one may have no rows.
     pub fn write(&mut self, mut batch: DataFrame) -> Result<(), RenderError> {
         self.rows += batch.height();
+        if matches!(
+            self.format,
+            Format::Csv | Format::Tsv | Format::Json | Format::Ndjson
+        ) {
+            batch = super::machine::iso_datetimes(&batch, &mut self.digits)?.into_owned();
+        }
         let polars = RenderError::from_polars;
         match self.format {
             Format::Csv | Format::Tsv => {
@@ -122,7 +134,7 @@ impl<'w> BatchWriter<'w> {
         match self.format {
             Format::Csv | Format::Tsv | Format::Ndjson => {}
             Format::Json => {
-                let closing: &[u8] = if self.started { b"]" } else { b"[]" };
+                let closing: &[u8] = if self.started { b"]\n" } else { b"[]\n" };
                 self.out()?.write_all(closing)?;
             }
             Format::Parquet => {
@@ -329,6 +341,37 @@ mod tests {
         assert!(groups.iter().all(|&g| g <= ROW_GROUP), "{groups:?}");
         assert_eq!(groups.iter().sum::<usize>(), 2 * rows);
         assert_eq!(groups.len(), 5, "{groups:?}");
+    }
+
+    #[test]
+    fn datetimes_in_batches_are_iso_8601_and_json_ends_its_line() {
+        let at = Column::new("at".into(), [1_763_251_200_000i64, 1_763_251_200_250])
+            .cast(&::polars::prelude::DataType::Datetime(
+                ::polars::prelude::TimeUnit::Milliseconds,
+                None,
+            ))
+            .expect("datetimes");
+        let frame = DataFrame::new_infer_height(vec![at]).expect("a frame");
+        // Whole, both rows get the milliseconds the second needs.
+        assert_eq!(
+            String::from_utf8_lossy(&at_once(Format::Json, &frame)),
+            "[{\"at\":\"2025-11-16T00:00:00.000\"},{\"at\":\"2025-11-16T00:00:00.250\"}]\n"
+        );
+        // In batches of one, the first batch cannot know: it has none,
+        // and the second gets its fraction.
+        assert_eq!(
+            String::from_utf8_lossy(&streamed(Format::Csv, batches(&frame, 1))),
+            "at\n2025-11-16T00:00:00\n2025-11-16T00:00:00.250\n"
+        );
+        // In one batch, the same as the whole.
+        for format in [Format::Csv, Format::Json, Format::Ndjson] {
+            assert_eq!(
+                streamed(format, batches(&frame, 2)),
+                at_once(format, &frame),
+                "{format}"
+            );
+        }
+        assert_eq!(streamed(Format::Json, vec![frame.head(Some(0))]), b"[]\n");
     }
 
     #[test]

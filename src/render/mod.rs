@@ -2,7 +2,10 @@
 //! NDJSON and Parquet for programs.
 //!
 //! Machine formats carry raw values (no separators, no rounding); only the
-//! table and Markdown views format numbers for reading.
+//! table and Markdown views format numbers for reading. Datetimes in CSV,
+//! TSV, JSON and NDJSON are ISO 8601 with the fractional digits their
+//! column needs (see [`machine`]). A JSON result is one array ending in a
+//! line break, so results written one after another are one per line.
 //!
 //! Control characters in data never reach a terminal raw: the table, line
 //! and Markdown views and charts always show them visibly (see
@@ -13,6 +16,7 @@
 pub mod batched;
 pub mod cells;
 pub mod chart;
+pub mod machine;
 pub mod table;
 pub mod text;
 pub mod visible;
@@ -187,22 +191,27 @@ fn write_raw(
         }
         Format::Csv | Format::Tsv => {
             let separator = if format == Format::Tsv { b'\t' } else { b',' };
+            let mut shown = machine::iso_datetimes(frame, &mut Vec::new())?.into_owned();
             CsvWriter::new(out)
                 .include_header(true)
                 .with_separator(separator)
-                .finish(frame)
+                .finish(&mut shown)
                 .map_err(polars)?;
         }
         Format::Json => {
-            JsonWriter::new(out)
+            let mut shown = machine::iso_datetimes(frame, &mut Vec::new())?.into_owned();
+            JsonWriter::new(&mut *out)
                 .with_json_format(JsonFormat::Json)
-                .finish(frame)
+                .finish(&mut shown)
                 .map_err(polars)?;
+            // One result, one line: results one after another stay apart.
+            out.write_all(b"\n").map_err(io)?;
         }
         Format::Ndjson => {
+            let mut shown = machine::iso_datetimes(frame, &mut Vec::new())?.into_owned();
             JsonWriter::new(out)
                 .with_json_format(JsonFormat::JsonLines)
-                .finish(frame)
+                .finish(&mut shown)
                 .map_err(polars)?;
         }
         Format::Parquet => {

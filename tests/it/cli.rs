@@ -106,7 +106,10 @@ fn machine_formats_carry_raw_values() {
         .success();
     assert_eq!(
         String::from_utf8_lossy(&json.get_output().stdout),
-        r#"[{"ip":"195.154.87.126","services":1,"snapshot":"2025-08-24"},{"ip":"51.15.160.73","services":1,"snapshot":"2025-08-24"}]"#
+        concat!(
+            r#"[{"ip":"195.154.87.126","services":1,"snapshot":"2025-08-24"},{"ip":"51.15.160.73","services":1,"snapshot":"2025-08-24"}]"#,
+            "\n"
+        )
     );
     let ndjson = infraql()
         .args([
@@ -120,6 +123,99 @@ fn machine_formats_carry_raw_values() {
     assert_eq!(
         String::from_utf8_lossy(&ndjson.get_output().stdout),
         "{\"service\":\"dashboard\",\"requests_30d\":null}\n"
+    );
+}
+
+#[test]
+fn several_json_results_are_one_valid_document_per_line() {
+    for (format, lines) in [("json", 2), ("ndjson", 3)] {
+        let output = infraql()
+            .args([
+                "--format",
+                format,
+                "-e",
+                "servers | count",
+                "-e",
+                "services | top 2 by requests_30d | select service",
+            ])
+            .assert()
+            .success();
+        let text = String::from_utf8_lossy(&output.get_output().stdout).into_owned();
+        assert!(text.ends_with('\n'), "{format}: {text:?}");
+        let documents: Vec<&str> = text.lines().collect();
+        assert_eq!(documents.len(), lines, "{format}: {text}");
+        for document in documents {
+            serde_json::from_str::<serde_json::Value>(document)
+                .unwrap_or_else(|e| panic!("{format}: {document:?} is not JSON: {e}"));
+        }
+    }
+    let json = infraql()
+        .args([
+            "--format",
+            "json",
+            "-e",
+            "servers | count",
+            "-e",
+            "servers | count",
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&json.get_output().stdout),
+        "[{\"count\":11}]\n[{\"count\":11}]\n"
+    );
+}
+
+#[test]
+fn datetimes_are_iso_8601_in_csv_and_json_with_the_digits_a_column_needs() {
+    let query = "servers | take 1 | select at = to_datetime(\"2025-11-16 00:00:00\"), \
+                 fine = to_datetime(\"2025-11-16 00:00:00\") + 250ms";
+    let out = |format: &str| {
+        let output = infraql()
+            .args(["--format", format, "-e", query])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&output.get_output().stdout).into_owned()
+    };
+    assert_eq!(
+        out("csv"),
+        "at,fine\n2025-11-16T00:00:00,2025-11-16T00:00:00.250\n"
+    );
+    assert_eq!(
+        out("json"),
+        "[{\"at\":\"2025-11-16T00:00:00\",\"fine\":\"2025-11-16T00:00:00.250\"}]\n"
+    );
+    assert_eq!(
+        out("ndjson"),
+        "{\"at\":\"2025-11-16T00:00:00\",\"fine\":\"2025-11-16T00:00:00.250\"}\n"
+    );
+    // A file written and read back keeps the instant.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("times.csv");
+    infraql()
+        .args(["-e", query, "-o"])
+        .arg(&path)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "at,fine\n2025-11-16T00:00:00,2025-11-16T00:00:00.250\n"
+    );
+    let back = infraql()
+        .args([
+            "--format",
+            "csv",
+            "-e",
+            &format!(
+                "from \"{}\" | select ms = (fine - at) / 1ms, at",
+                path.display()
+            ),
+        ])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&back.get_output().stdout),
+        "ms,at\n250.0,2025-11-16T00:00:00\n"
     );
 }
 
