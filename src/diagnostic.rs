@@ -260,9 +260,78 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// The likely meanings of `name` among `candidates`, best first, at most
+/// three: the same name in another case, then names that begin with it or
+/// that it begins (`uptime` → `uptime_pct`), then names holding it
+/// (`page_uptime_pct`), then close misspellings. Prefixes and substrings
+/// count only for names of three characters or more.
+pub fn suggestions<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let lower = name.to_lowercase();
+    let long_enough = lower.chars().count() >= 3;
+    let mut ranked: Vec<(u8, usize, &str)> = candidates
+        .into_iter()
+        .filter_map(|c| {
+            let candidate = c.to_lowercase();
+            let distance = strsim::damerau_levenshtein(&lower, &candidate);
+            let class = if candidate == lower {
+                0
+            } else if long_enough
+                && (candidate.starts_with(&lower)
+                    || lower.starts_with(&candidate) && candidate.chars().count() >= 3)
+            {
+                1
+            } else if long_enough && candidate.contains(&lower) {
+                2
+            } else {
+                let allowed = (name.chars().count().max(c.chars().count()) / 3).max(1);
+                if distance > allowed {
+                    return None;
+                }
+                3
+            };
+            Some((class, distance, c))
+        })
+        .collect();
+    ranked.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| a.2.cmp(b.2)));
+    ranked.dedup_by(|a, b| a.2 == b.2);
+    ranked.into_iter().take(3).map(|(_, _, c)| c).collect()
+}
+
+/// Names for a message: `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
+pub fn either(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_rank_prefixes_and_substrings_before_misspellings() {
+        let names = [
+            "service",
+            "uptime_pct",
+            "page_uptime_pct",
+            "uptime_errors",
+            "status",
+        ];
+        assert_eq!(
+            suggestions("uptime", names),
+            ["uptime_pct", "uptime_errors", "page_uptime_pct"]
+        );
+        assert_eq!(suggestions("Status", names), ["status"]);
+        assert_eq!(suggestions("servce", names), ["service"]);
+        assert!(suggestions("zz", names).is_empty());
+        // Short names match only by spelling, not as part of longer names.
+        assert!(suggestions("up", names).is_empty());
+        assert_eq!(either(&["a"]), "`a`");
+        assert_eq!(either(&["a", "b", "c"]), "`a`, `b` or `c`");
+    }
 
     #[test]
     fn line_and_column_count_characters() {

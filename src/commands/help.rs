@@ -164,6 +164,46 @@ pub const FUNCTION_EXAMPLES: &[(&str, &str)] = &[
         "endpoints | group service agg p95 = quantile(requests, 0.95) | top 3 by p95",
     ),
     (
+        "p50",
+        "endpoints | group service agg typical = p50(requests) | top 3 by typical",
+    ),
+    (
+        "p90",
+        "endpoints | group service agg high = p90(requests) | top 3 by high",
+    ),
+    (
+        "p95",
+        "endpoints | group service agg high = p95(requests) | top 3 by high",
+    ),
+    (
+        "p99",
+        "endpoints | group service agg peak = p99(requests) | top 3 by peak",
+    ),
+    (
+        "sumif",
+        "endpoints | group service agg api_requests = sumif(requests, api) | top 3 by api_requests",
+    ),
+    (
+        "avgif",
+        "services | group server_size agg busy_uptime = avgif(uptime_pct, requests_30d > 10M)",
+    ),
+    (
+        "any_value",
+        "services | group server_ip agg size = any_value(server_size), n = count()",
+    ),
+    (
+        "arg_max",
+        "endpoints | group service agg busiest = arg_max(endpoint, requests) | take 5",
+    ),
+    (
+        "arg_min",
+        "endpoints | group service agg quietest = arg_min(endpoint, requests) | take 5",
+    ),
+    (
+        "concat_agg",
+        "services | group server_ip agg services = concat_agg(service), n = count() | top 3 by n",
+    ),
+    (
         "count_distinct",
         "endpoints | group service agg controllers = count_distinct(controller) | top 3 by controllers",
     ),
@@ -326,7 +366,9 @@ fn rule_name(line: &str) -> Option<&str> {
 fn function(name: &str) -> Option<String> {
     let info = functions::lookup(name)?;
     let kind = match info.callable {
-        functions::Callable::Aggregate(_) => "aggregate (in agg, group … agg, or with over)",
+        functions::Callable::Aggregate(_)
+        | functions::Callable::Percentile(_)
+        | functions::Callable::Conditional(_) => "aggregate (in agg, group … agg, or with over)",
         functions::Callable::Window(_) => "window function (with over)",
         functions::Callable::Clock(_) => "the clock",
         functions::Callable::Scalar(_) | functions::Callable::If => "function",

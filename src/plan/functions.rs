@@ -49,6 +49,19 @@ pub enum Aggregate {
     First,
     Last,
     Std,
+    /// `any_value(x)`: some non-null value of the group (which one is not
+    /// defined).
+    AnyValue,
+    /// `arg_max(x, by)`: x on the row where `by` is largest; rows where
+    /// either is null are skipped, and among rows that tie on `by` the
+    /// largest x is taken, so every engine gives the same answer.
+    ArgMax,
+    /// `arg_min(x, by)`: x on the row where `by` is smallest; ties take the
+    /// smallest x.
+    ArgMin,
+    /// `concat_agg(text[, separator])`: the non-null values in ascending
+    /// order, joined (null when there are none).
+    ConcatAgg,
 }
 
 /// A function of a row's position among the rows of its partition, in the
@@ -80,6 +93,11 @@ pub enum Callable {
     Clock(Clock),
     /// `if(condition, then, else)`
     If,
+    /// `p50(x)` … `p99(x)`: `quantile(x, n / 100)`.
+    Percentile(u8),
+    /// `sumif(x, condition)`, `avgif(x, condition)`: the aggregate over the
+    /// rows where the condition is true.
+    Conditional(Aggregate),
 }
 
 /// One entry of the registry.
@@ -106,7 +124,9 @@ const fn entry(
     }
 }
 
-use Callable::{Aggregate as A, Clock as C, If, Scalar as S, Window as W};
+use Callable::{
+    Aggregate as A, Clock as C, Conditional as Cond, If, Percentile as P, Scalar as S, Window as W,
+};
 
 pub const FUNCTIONS: &[FunctionInfo] = &[
     entry(
@@ -248,6 +268,46 @@ pub const FUNCTIONS: &[FunctionInfo] = &[
         "quantile(x, q)",
         "the q-quantile (0 ≤ q ≤ 1), linear interpolation",
     ),
+    entry("p50", P(50), "p50(x)", "the median: quantile(x, 0.5)"),
+    entry("p90", P(90), "p90(x)", "quantile(x, 0.9)"),
+    entry("p95", P(95), "p95(x)", "quantile(x, 0.95)"),
+    entry("p99", P(99), "p99(x)", "quantile(x, 0.99)"),
+    entry(
+        "sumif",
+        Cond(Aggregate::Sum),
+        "sumif(x, condition)",
+        "sum of x over the rows where the condition is true",
+    ),
+    entry(
+        "avgif",
+        Cond(Aggregate::Avg),
+        "avgif(x, condition)",
+        "mean of x over the rows where the condition is true",
+    ),
+    entry(
+        "any_value",
+        A(Aggregate::AnyValue),
+        "any_value(x)",
+        "some non-null value of x (which one is not defined)",
+    ),
+    entry(
+        "arg_max",
+        A(Aggregate::ArgMax),
+        "arg_max(x, by)",
+        "x on the row with the largest `by` (ties: the largest x)",
+    ),
+    entry(
+        "arg_min",
+        A(Aggregate::ArgMin),
+        "arg_min(x, by)",
+        "x on the row with the smallest `by` (ties: the smallest x)",
+    ),
+    entry(
+        "concat_agg",
+        A(Aggregate::ConcatAgg),
+        "concat_agg(text[, separator])",
+        "the values in ascending order joined by the separator (default \", \")",
+    ),
     entry(
         "count_distinct",
         A(Aggregate::CountDistinct),
@@ -324,6 +384,10 @@ impl Aggregate {
             Aggregate::First => "first",
             Aggregate::Last => "last",
             Aggregate::Std => "std",
+            Aggregate::AnyValue => "any_value",
+            Aggregate::ArgMax => "arg_max",
+            Aggregate::ArgMin => "arg_min",
+            Aggregate::ConcatAgg => "concat_agg",
         }
     }
 }

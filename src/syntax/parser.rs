@@ -801,6 +801,9 @@ fn primary(i: Input) -> PResult<Expr> {
             return Ok((rest, literal(value, span)));
         }
     }
+    if let Some(found) = string_test_call(i)? {
+        return Ok(found);
+    }
     if let Ok((rest, open)) = sym("(")(i) {
         let _nesting = Nesting::enter(open.start)?;
         let (rest, mut inner) = cut(expr).parse(rest)?;
@@ -853,6 +856,43 @@ fn primary(i: Input) -> PResult<Expr> {
             span: name_span,
         },
     ))
+}
+
+/// `startswith(text, prefix)`, `contains(…)`, `endswith(…)`: the call
+/// form DuckDB and KQL users type, the same test as the infix
+/// `text startswith prefix`. `None` when the text is not such a call.
+fn string_test_call(i: Input) -> Result<Option<(Input, Expr)>, nom::Err<SyntaxError>> {
+    const TESTS: [(&str, BinaryOp); 3] = [
+        ("contains", BinaryOp::Contains),
+        ("startswith", BinaryOp::StartsWith),
+        ("endswith", BinaryOp::EndsWith),
+    ];
+    for (word, op) in TESTS {
+        let Ok((rest, name)) = keyword(word)(i) else {
+            continue;
+        };
+        let Ok((rest, _)) = sym("(")(rest) else {
+            return Ok(None);
+        };
+        let _nesting = Nesting::enter(name.start)?;
+        let (rest, args) = cut(separated_list1(sym(","), expr)).parse(rest)?;
+        let (rest, _) = cut(sym(")")).parse(rest)?;
+        let span = Span::new(name.start, offset(&rest));
+        let mut args = args.into_iter();
+        let (Some(text), Some(pattern), None) = (args.next(), args.next(), args.next()) else {
+            let error = SyntaxError::custom(
+                span.start,
+                span.end - span.start,
+                format!("`{word}` takes two arguments"),
+            )
+            .with_label("here")
+            .with_help(format!("{word}(text, pattern), or text {word} pattern"));
+            return Err(nom::Err::Failure(error));
+        };
+        let kind = ExprKind::Binary(op, Box::new(text), Box::new(pattern));
+        return Ok(Some((rest, Expr { kind, span })));
+    }
+    Ok(None)
 }
 
 /// SQL's `count(distinct x)`: infraql has `count_distinct(x)`, and other

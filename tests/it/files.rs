@@ -406,3 +406,25 @@ fn a_glob_over_files_with_different_columns_names_two_of_them() {
         .success()
         .stdout("a,b,c\n1,2,\n3,,4\n");
 }
+
+#[test]
+fn float32_columns_are_aggregated_in_64_bits() {
+    use polars::prelude::{DataFrame, NamedFrom, ParquetWriter, Series};
+    // 2^24 plus nine ones: a 32-bit accumulator cannot hold 16777225.
+    let mut values = vec![16_777_216f32];
+    values.extend([1f32; 9]);
+    let mut frame = DataFrame::new(10, vec![Series::new("x".into(), values).into()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("narrow.parquet");
+    let file = fs::File::create(&path).unwrap();
+    ParquetWriter::new(file).finish(&mut frame).unwrap();
+    let mut session = session();
+    let query = format!(
+        "from \"{}\" | derive running = cumsum(x) over () | agg s = sum(x), a = avg(x) * 10, running = max(running)",
+        path.display()
+    );
+    assert_eq!(
+        csv_with_types(&mut session, &query),
+        "float,float,float\ns,a,running\n16777225.0,16777225.0,16777225.0\n"
+    );
+}

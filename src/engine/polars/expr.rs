@@ -410,6 +410,27 @@ fn aggregate_call(aggregate: Aggregate, args: &[Expr], x: pl::Expr) -> pl::Expr 
         Aggregate::First => x.first_non_null(),
         Aggregate::Last => x.last_non_null(),
         Aggregate::Std => x.std(1),
+        Aggregate::AnyValue => x.drop_nulls().first(),
+        Aggregate::ArgMax | Aggregate::ArgMin => {
+            let by = args.get(1).map_or(lit(NULL), lower);
+            let both = x.clone().is_not_null().and(by.clone().is_not_null());
+            let (x, by) = (x.filter(both.clone()), by.filter(both));
+            if aggregate == Aggregate::ArgMax {
+                x.filter(by.clone().eq(by.max())).max()
+            } else {
+                x.filter(by.clone().eq(by.min())).min()
+            }
+        }
+        Aggregate::ConcatAgg => {
+            let separator = match args.get(1) {
+                Some(Expr::Literal(Value::String(s))) => s.as_str(),
+                _ => ", ",
+            };
+            let values = x.drop_nulls();
+            when(values.clone().count().eq(lit(0u32)))
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(values.sort(Default::default()).str().join(separator, true))
+        }
     }
 }
 

@@ -12,6 +12,17 @@ use crate::plan::types::Type;
 use crate::syntax::ast::{self, ExprKind, Literal};
 use crate::syntax::print;
 
+/// How an aggregate's name takes its arguments.
+#[derive(Debug, Clone, Copy)]
+enum AggregateForm {
+    /// As the aggregate itself: `sum(x)`.
+    Plain,
+    /// `p95(x)`: the quantile at n / 100.
+    Percentile(u8),
+    /// `sumif(x, condition)`: over the rows where the condition holds.
+    Conditional,
+}
+
 impl Resolver<'_> {
     /// `function over (by partition…)`.
     pub(super) fn window(
@@ -81,34 +92,18 @@ impl Resolver<'_> {
             return Err(self.report(d));
         };
         match (info.callable, over) {
-            (Callable::Aggregate(aggregate), None) => {
-                self.aggregate_call(aggregate, info.usage, name, args, span, ctx)
+            (Callable::Aggregate(aggregate), over) => {
+                let form = AggregateForm::Plain;
+                self.aggregate_use(aggregate, form, info.usage, name, args, span, over, ctx)
             }
-            (Callable::Aggregate(aggregate), Some(partition)) => {
-                self.window_position_check(name, ctx)?;
-                let (expr, ty) = self.aggregate_call(
-                    aggregate,
-                    info.usage,
-                    name,
-                    args,
-                    span,
-                    Ctx {
-                        scope: Scope::Aggregate { keys: ctx.schema },
-                        ..ctx
-                    },
-                )?;
-                let (aggregate, args) = match expr {
-                    Expr::Aggregate(aggregate, args) => (aggregate, args),
-                    other => return Ok((other, ty)),
-                };
-                let partition = self.partition(partition, ctx)?;
-                let window = Expr::Window {
-                    function: WindowKind::Aggregate(aggregate),
-                    args,
-                    partition,
-                    order: Vec::new(),
-                };
-                Ok((window, ty))
+            (Callable::Percentile(n), over) => {
+                let form = AggregateForm::Percentile(n);
+                let quantile = Aggregate::Quantile;
+                self.aggregate_use(quantile, form, info.usage, name, args, span, over, ctx)
+            }
+            (Callable::Conditional(aggregate), over) => {
+                let form = AggregateForm::Conditional;
+                self.aggregate_use(aggregate, form, info.usage, name, args, span, over, ctx)
             }
             (Callable::Window(function), over) => {
                 self.window_position_check(name, ctx)?;
@@ -259,9 +254,47 @@ impl Resolver<'_> {
         ))
     }
 
+    /// An aggregate, over the group (`over` absent) or as a window.
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate_use(
+        &mut self,
+        aggregate: Aggregate,
+        form: AggregateForm,
+        usage: &str,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        over: Option<&[ast::Expr]>,
+        ctx: Ctx,
+    ) -> Result<Typed, Reported> {
+        let Some(partition) = over else {
+            return self.aggregate_call(aggregate, form, usage, name, args, span, ctx);
+        };
+        self.window_position_check(name, ctx)?;
+        let group = Ctx {
+            scope: Scope::Aggregate { keys: ctx.schema },
+            ..ctx
+        };
+        let (expr, ty) = self.aggregate_call(aggregate, form, usage, name, args, span, group)?;
+        let (aggregate, args) = match expr {
+            Expr::Aggregate(aggregate, args) => (aggregate, args),
+            other => return Ok((other, ty)),
+        };
+        let partition = self.partition(partition, ctx)?;
+        let window = Expr::Window {
+            function: WindowKind::Aggregate(aggregate),
+            args,
+            partition,
+            order: Vec::new(),
+        };
+        Ok((window, ty))
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn aggregate_call(
         &mut self,
         aggregate: Aggregate,
+        form: AggregateForm,
         usage: &str,
         name: &ast::Ident,
         args: &[ast::Expr],
@@ -288,7 +321,42 @@ impl Resolver<'_> {
             ));
         }
         let resolved = self.arguments(args, ctx.inside_aggregate())?;
-        self.aggregate(aggregate, usage, resolved, args, span)
+        match form {
+            AggregateForm::Plain => self.aggregate(aggregate, usage, resolved, args, span),
+            AggregateForm::Percentile(n) => {
+                self.arity(usage, resolved.len(), 1, 1, span)?;
+                let (x, ty) = resolved.into_iter().next().ok_or(Reported)?;
+                self.expect_type(&args[0], ty, Type::is_numeric, "a number", &name.name)?;
+                let level = Expr::Literal(Value::Float(f64::from(n) / 100.0));
+                let x = if ty == Type::Null {
+                    x
+                } else {
+                    x.cast(Type::Float)
+                };
+                let args = vec![x, level];
+                Ok((Expr::Aggregate(aggregate, args), Type::Float))
+            }
+            AggregateForm::Conditional => {
+                self.arity(usage, resolved.len(), 2, 2, span)?;
+                let mut resolved = resolved.into_iter();
+                let (Some((x, ty)), Some((condition, condition_ty))) =
+                    (resolved.next(), resolved.next())
+                else {
+                    return Err(Reported);
+                };
+                let bool_like = |t: Type| matches!(t, Type::Bool | Type::Null);
+                let needs = "a true/false condition";
+                self.expect_type(&args[1], condition_ty, bool_like, needs, &name.name)?;
+                // The rows where the condition is false or null count as nulls,
+                // which every aggregate skips.
+                let only_where = Expr::If(
+                    Box::new(cast_to(condition, condition_ty, Type::Bool)),
+                    Box::new(x),
+                    Box::new(Expr::Literal(Value::Null)),
+                );
+                self.aggregate(aggregate, usage, vec![(only_where, ty)], &args[..1], span)
+            }
+        }
     }
 
     fn aggregate(
@@ -318,11 +386,28 @@ impl Resolver<'_> {
             };
             let (x, ty) = args.swap_remove(0);
             self.expect_type(&raw[0], ty, Type::is_numeric, "a number", name)?;
-            let args = vec![cast_to(x, ty, Type::Float), Expr::Literal(Value::Float(q))];
+            let x = if ty == Type::Null {
+                x
+            } else {
+                x.cast(Type::Float)
+            };
+            let args = vec![x, Expr::Literal(Value::Float(q))];
             return Ok((Expr::Aggregate(aggregate, args), Type::Float));
+        }
+        if matches!(aggregate, Aggregate::ArgMax | Aggregate::ArgMin) {
+            return self.arg_extreme(aggregate, usage, args, raw, span);
+        }
+        if aggregate == Aggregate::ConcatAgg {
+            return self.concat_agg(usage, args, raw, span);
         }
         self.arity(usage, args.len(), 1, 1, span)?;
         let (x, ty) = args.swap_remove(0);
+        // A condition counts as 0 or 1: `avg(status == 429)` is a share.
+        let (x, ty) = match (aggregate, ty) {
+            (Aggregate::Sum, Type::Bool) => (x.cast(Type::Int), Type::Int),
+            (Aggregate::Avg, Type::Bool) => (x.cast(Type::Float), Type::Float),
+            _ => (x, ty),
+        };
         let result = match aggregate {
             Aggregate::Count | Aggregate::CountDistinct => Type::Int,
             Aggregate::CountIf => {
@@ -351,18 +436,79 @@ impl Resolver<'_> {
             }
             _ => ty,
         };
+        // Float aggregates accumulate in 64 bits whatever width a file
+        // stores (a Float32 column's sum would otherwise be rounded to 24
+        // bits of precision): the cast is explicit even for a float.
         let float_input = matches!(
             aggregate,
             Aggregate::Avg | Aggregate::Median | Aggregate::Std
-        );
-        // Floats stay as stored (a float32 column is aggregated as such);
-        // integers become floats.
-        let x = if float_input {
-            cast_to(x, ty, Type::Float)
+        ) || (aggregate == Aggregate::Sum && ty == Type::Float);
+        let x = if float_input && ty != Type::Null {
+            x.cast(Type::Float)
         } else {
             x
         };
         Ok((Expr::Aggregate(aggregate, vec![x]), result))
+    }
+
+    /// `arg_max(x, by)` and `arg_min(x, by)`.
+    fn arg_extreme(
+        &mut self,
+        aggregate: Aggregate,
+        usage: &str,
+        args: Vec<Typed>,
+        raw: &[ast::Expr],
+        span: Span,
+    ) -> Result<Typed, Reported> {
+        let name = aggregate.name();
+        self.arity(usage, args.len(), 2, 2, span)?;
+        let ordered = "values that can be ordered";
+        self.expect_type(&raw[0], args[0].1, Type::is_ordered, ordered, name)?;
+        self.expect_type(&raw[1], args[1].1, Type::is_ordered, ordered, name)?;
+        let ty = args[0].1;
+        let args = args.into_iter().map(|(e, _)| e).collect();
+        Ok((Expr::Aggregate(aggregate, args), ty))
+    }
+
+    /// `concat_agg(text[, separator])`; the separator is a string written
+    /// out (", " when there is none).
+    fn concat_agg(
+        &mut self,
+        usage: &str,
+        args: Vec<Typed>,
+        raw: &[ast::Expr],
+        span: Span,
+    ) -> Result<Typed, Reported> {
+        let name = Aggregate::ConcatAgg.name();
+        self.arity(usage, args.len(), 1, 2, span)?;
+        let text = |t: Type| matches!(t, Type::String | Type::Null);
+        if !text(args[0].1) {
+            let a = args[0].1.with_article();
+            return Err(self.report(
+                Diagnostic::at(
+                    format!("`{name}` joins text, `{}` is {a}", print::expr(&raw[0])),
+                    raw[0].span,
+                )
+                .with_label(format!("this is {a}"))
+                .with_help(format!(
+                    "make it text first: {name}(concat({}))",
+                    print::expr(&raw[0])
+                )),
+            ));
+        }
+        let separator = match raw.get(1).map(|r| &r.kind) {
+            None => ", ".to_owned(),
+            Some(ExprKind::Literal(Literal::String(s))) => s.clone(),
+            Some(_) => {
+                return Err(self.report(
+                    Diagnostic::at("the separator must be a string in quotes", raw[1].span)
+                        .with_label("expected e.g. \", \""),
+                ));
+            }
+        };
+        let x = args.into_iter().next().ok_or(Reported)?.0;
+        let args = vec![x, Expr::Literal(Value::String(separator))];
+        Ok((Expr::Aggregate(Aggregate::ConcatAgg, args), Type::String))
     }
 
     fn position_call(
@@ -385,6 +531,12 @@ impl Resolver<'_> {
                 let (x, ty) = resolved.into_iter().next().ok_or(Reported)?;
                 let summable = |t: Type| t.is_numeric() || t == Type::Duration;
                 self.expect_type(&args[0], ty, summable, "a number", "cumsum")?;
+                // In 64 bits, as `sum` (a file may store 32-bit floats).
+                let x = if ty == Type::Float {
+                    x.cast(Type::Float)
+                } else {
+                    x
+                };
                 (vec![x], if ty == Type::Null { Type::Int } else { ty })
             }
         };
@@ -463,7 +615,24 @@ impl Resolver<'_> {
         let string = |t: Type| matches!(t, Type::String | Type::Null);
         let int = |t: Type| matches!(t, Type::Int | Type::Null);
         let time = |t: Type| matches!(t, Type::Datetime | Type::Date | Type::Null);
-        let (exprs, types): (Vec<Expr>, Vec<Type>) = args.into_iter().unzip();
+        // A number given to a function of time is unix seconds, as it is
+        // for `bin(timestamp, 1h)` and in comparisons with a datetime.
+        let of_time = matches!(
+            function,
+            Function::Date
+                | Function::Year
+                | Function::Month
+                | Function::Day
+                | Function::Hour
+                | Function::Minute
+        );
+        let (exprs, types): (Vec<Expr>, Vec<Type>) = args
+            .into_iter()
+            .map(|(e, t)| match t {
+                Type::Int | Type::Float if of_time => (to_datetime(e, t), Type::Datetime),
+                _ => (e, t),
+            })
+            .unzip();
         let one = |s: &mut Self| s.arity(usage, exprs.len(), 1, 1, span);
         let ty = match function {
             Function::Lower | Function::Upper | Function::Len => {
@@ -584,7 +753,8 @@ impl Resolver<'_> {
             Function::Bin => return self.bin(usage, exprs, types, raw, span),
             Function::Date => {
                 one(self)?;
-                self.expect_type(&raw[0], types[0], time, "a datetime or date", name)?;
+                let needs = "a datetime, a date or unix seconds";
+                self.expect_type(&raw[0], types[0], time, needs, name)?;
                 if types[0] == Type::Date {
                     return Ok((exprs.into_iter().next().ok_or(Reported)?, Type::Date));
                 }
@@ -592,13 +762,15 @@ impl Resolver<'_> {
             }
             Function::Year | Function::Month | Function::Day => {
                 one(self)?;
-                self.expect_type(&raw[0], types[0], time, "a datetime or date", name)?;
+                let needs = "a datetime, a date or unix seconds";
+                self.expect_type(&raw[0], types[0], time, needs, name)?;
                 Type::Int
             }
             Function::Hour | Function::Minute => {
                 one(self)?;
                 let datetime = |t: Type| matches!(t, Type::Datetime | Type::Null);
-                self.expect_type(&raw[0], types[0], datetime, "a datetime", name)?;
+                let needs = "a datetime or unix seconds";
+                self.expect_type(&raw[0], types[0], datetime, needs, name)?;
                 Type::Int
             }
         };
@@ -692,7 +864,7 @@ impl Resolver<'_> {
 }
 
 /// The plan for `to_datetime(x)` given the type of x.
-fn to_datetime(x: Expr, ty: Type) -> Expr {
+pub(super) fn to_datetime(x: Expr, ty: Type) -> Expr {
     match ty {
         // Unix seconds to microseconds since the epoch.
         Type::Int | Type::Float => Expr::Binary(

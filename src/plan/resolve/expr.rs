@@ -5,7 +5,8 @@
 //! the other parts, so one run reports every unknown name at once.
 
 use super::Resolver;
-use crate::diagnostic::{Diagnostic, Span, did_you_mean};
+use super::calls::to_datetime;
+use crate::diagnostic::{Diagnostic, Span, either, suggestions};
 use crate::plan::functions::Aggregate;
 use crate::plan::logical::{BinaryOp, Expr, StringTest, UnaryOp, Value, unix_seconds_range};
 use crate::plan::schema::Schema;
@@ -108,6 +109,7 @@ impl Resolver<'_> {
             ExprKind::Binary(op, left, right) => {
                 let l = self.expr_in(left, ctx);
                 let r = self.expr_in(right, ctx);
+                self.hint_quotes(*op, [(left, &l), (right, &r)], ctx);
                 let (l, r) = (l?, r?);
                 self.binary(*op, l, r, left, right, e.span)
             }
@@ -140,9 +142,10 @@ impl Resolver<'_> {
         let Some(column) = ctx.schema.get(name) else {
             let mut diagnostic = Diagnostic::at(format!("unknown column `{name}`"), span)
                 .with_label("no such column here");
-            diagnostic = match did_you_mean(name, ctx.schema.names()) {
-                Some(close) => diagnostic.with_help(format!("did you mean `{close}`?")),
-                None => diagnostic.with_help(format!("columns here: {}", column_list(ctx.schema))),
+            let close = suggestions(name, ctx.schema.names());
+            diagnostic = match close.as_slice() {
+                [] => diagnostic.with_help(format!("columns here: {}", column_list(ctx.schema))),
+                names => diagnostic.with_help(format!("did you mean {}?", either(names))),
             };
             return Err(self.report(diagnostic));
         };
@@ -163,6 +166,52 @@ impl Resolver<'_> {
             ));
         }
         Ok((Expr::column(name), column.ty))
+    }
+
+    /// `status == critical` where no column is called `critical`: the word
+    /// was probably meant as text, so the error says how to write it.
+    fn hint_quotes(
+        &mut self,
+        op: ast::BinaryOp,
+        sides: [(&ast::Expr, &Result<Typed, Reported>); 2],
+        ctx: Ctx,
+    ) {
+        use ast::BinaryOp as B;
+        if !matches!(
+            op,
+            B::Eq
+                | B::NotEq
+                | B::Lt
+                | B::LtEq
+                | B::Gt
+                | B::GtEq
+                | B::Contains
+                | B::StartsWith
+                | B::EndsWith
+                | B::Like
+                | B::Matches
+        ) {
+            return;
+        }
+        let [(a, ra), (b, rb)] = sides;
+        for ((side, failed), other) in [((a, ra), rb), ((b, rb), ra)] {
+            let ExprKind::Column(word) = &side.kind else {
+                continue;
+            };
+            let text_other = matches!(other, Ok((_, Type::String)));
+            if failed.is_err() && text_other && !ctx.schema.contains(word) {
+                let quoted = print::expr(&ast::Expr {
+                    kind: ExprKind::Literal(Literal::String(word.clone())),
+                    span: side.span,
+                });
+                if let Some(last) = self.errors.last_mut() {
+                    let hint = format!(
+                        "a word without quotes is a column name; for the text write {quoted}"
+                    );
+                    last.help.insert(0, hint);
+                }
+            }
+        }
     }
 
     fn unary(
@@ -616,6 +665,20 @@ impl Resolver<'_> {
                 .with_help(format!("use `{} {test}`", print::expr(other))),
             ));
         }
+        // A number column met by a time is unix seconds (the gateway's
+        // `timestamp`), as in `bin(timestamp, 1h)`; a number written out
+        // is more likely a mistake and stays an error.
+        let times = |t: Type| matches!(t, Type::Date | Type::Datetime);
+        let seconds = |e: &ast::Expr, t: Type| {
+            matches!(t, Type::Int | Type::Float) && !matches!(e.kind, ExprKind::Literal(_))
+        };
+        let ((le, lt), (re, rt)) = if seconds(left, lt) && times(rt) {
+            ((to_datetime(le, lt), Type::Datetime), (re, rt))
+        } else if times(lt) && seconds(right, rt) {
+            ((le, lt), (to_datetime(re, rt), Type::Datetime))
+        } else {
+            ((le, lt), (re, rt))
+        };
         let Some(common) = unify(lt, rt) else {
             let mut diagnostic = Diagnostic::at(
                 format!(
@@ -633,7 +696,6 @@ impl Resolver<'_> {
                 print::expr(right),
                 rt.with_article()
             ));
-            let times = |t: Type| matches!(t, Type::Date | Type::Datetime);
             if lt.is_numeric() && times(rt) || times(lt) && rt.is_numeric() {
                 diagnostic = diagnostic.with_help(
                     "numbers are not times; if a column holds unix seconds, use to_datetime(column)",
@@ -1031,8 +1093,10 @@ fn wrong_type(needs: &str, found: Type, span: Span) -> Diagnostic {
 
 pub fn column_list(schema: &Schema) -> String {
     let names: Vec<&str> = schema.names().collect();
-    if names.len() > 12 {
-        format!("{}, … ({} in all)", names[..12].join(", "), names.len())
+    // Every column of the widest bundled table fits, so the one a user
+    // wanted is never cut off; only a very wide file is shortened.
+    if names.len() > 40 {
+        format!("{}, … ({} in all)", names[..40].join(", "), names.len())
     } else {
         names.join(", ")
     }

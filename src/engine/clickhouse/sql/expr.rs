@@ -478,9 +478,15 @@ fn aggregate_type(aggregate: Aggregate, input: Type) -> Type {
             Type::Int
         }
         Aggregate::Avg | Aggregate::Median | Aggregate::Quantile | Aggregate::Std => Type::Float,
-        Aggregate::Sum | Aggregate::Min | Aggregate::Max | Aggregate::First | Aggregate::Last => {
-            input
-        }
+        Aggregate::ConcatAgg => Type::String,
+        Aggregate::Sum
+        | Aggregate::Min
+        | Aggregate::Max
+        | Aggregate::First
+        | Aggregate::Last
+        | Aggregate::AnyValue
+        | Aggregate::ArgMax
+        | Aggregate::ArgMin => input,
     }
 }
 
@@ -515,7 +521,7 @@ pub(super) fn expr(e: &Expr, scope: &Scope) -> Result<String, Unsupported> {
         Expr::Binary(op, l, r) => binary(*op, &sql(l)?, &sql(r)?),
         Expr::StringTest(test, text, pattern) => string_test(*test, &sql(text)?, pattern, columns)?,
         Expr::Function(function, args) => function_call(*function, args, columns)?,
-        Expr::Aggregate(aggregate, args) => aggregate_call(*aggregate, args, columns, None)?,
+        Expr::Aggregate(aggregate, args) => aggregate_call(*aggregate, args, columns, None, "")?,
         Expr::If(condition, then, otherwise) => {
             format!(
                 "if({}, {}, {})",
@@ -715,6 +721,9 @@ fn cast(x: &str, from: Type, to: Type) -> Result<String, Unsupported> {
         (Null, Bool) => "CAST(NULL, 'Nullable(Bool)')".to_owned(),
         (Null, _) => "NULL".to_owned(),
         (Int | Duration, Float) => format!("toFloat64({x})"),
+        // true is 1 and false 0 on both engines (`avg(status == 429)`).
+        (Bool, Int) => format!("toInt64({x})"),
+        (Bool, Float) => format!("toFloat64({x})"),
         // Exactly the floats that truncate into an Int64, as locally.
         (Float, Int) => {
             let limit = 2f64.powi(63);
@@ -936,11 +945,15 @@ fn bin(t: &str, width: i64) -> String {
 }
 
 /// An aggregate; `wide` replaces its first argument (checked sums).
+/// `over` follows every aggregate function call inside it (` OVER (…)`
+/// for a window, empty otherwise), so that wrappers such as `toInt64(…)`
+/// stay outside the window.
 fn aggregate_call(
     aggregate: Aggregate,
     args: &[Expr],
     scope: &Scope,
     wide: Option<String>,
+    over: &str,
 ) -> Result<String, Unsupported> {
     let columns = scope;
     let x = match wide {
@@ -950,37 +963,72 @@ fn aggregate_call(
             None => "NULL".to_owned(),
         },
     };
+    let o = over;
     let or_null = if scope.whole { "OrNull" } else { "" };
     Ok(match aggregate {
-        Aggregate::CountRows => "toInt64(count())".to_owned(),
-        Aggregate::Count => format!("toInt64(count({x}))"),
-        Aggregate::CountIf => format!("toInt64(countIf({x}))"),
+        Aggregate::CountRows => format!("toInt64(count(){o})"),
+        Aggregate::Count => format!("toInt64(count({x}){o})"),
+        Aggregate::CountIf => format!("toInt64(countIf({x}){o})"),
         // Of no values these are null in the language; ClickHouse gives 0
         // or nan for an input with no rows, so an `agg` without groups asks
         // for null (`…OrNull`). A group or a window is never empty, and
         // ClickHouse gives null for one of nulls only: there the plain
         // functions, which plan faster.
-        Aggregate::Sum => format!("sum{or_null}({x})"),
-        Aggregate::Avg => format!("avg{or_null}({x})"),
-        Aggregate::Min => format!("min{or_null}({x})"),
-        Aggregate::Max => format!("max{or_null}({x})"),
-        Aggregate::Median => format!("quantileExactInclusive{or_null}(0.5)({x})"),
+        Aggregate::Sum => format!("sum{or_null}({x}){o}"),
+        Aggregate::Avg => format!("avg{or_null}({x}){o}"),
+        Aggregate::Min => format!("min{or_null}({x}){o}"),
+        Aggregate::Max => format!("max{or_null}({x}){o}"),
+        Aggregate::Median => format!("quantileExactInclusive{or_null}(0.5)({x}){o}"),
         Aggregate::Quantile => {
             let q = match args.get(1) {
                 Some(Expr::Literal(Value::Float(q))) => *q,
                 _ => return Err(unsupported("`quantile` needs a level written out", None)),
             };
-            format!("quantileExactInclusive{or_null}({q:?})({x})")
+            format!("quantileExactInclusive{or_null}({q:?})({x}){o}")
         }
-        Aggregate::CountDistinct => format!("toInt64(uniqExact({x}))"),
+        Aggregate::CountDistinct => format!("toInt64(uniqExact({x}){o})"),
         Aggregate::Std => {
             let (first, again) = shared(&x);
-            format!("if(count({first}) > 1, stddevSamp({again}), NULL)")
+            format!("if(count({first}){o} > 1, stddevSamp({again}){o}, NULL)")
+        }
+        Aggregate::AnyValue => format!("any{or_null}({x}){o}"),
+        Aggregate::ArgMax | Aggregate::ArgMin => {
+            let by = match args.get(1) {
+                Some(by) => expr(by, columns)?,
+                None => return Err(unsupported("`arg_max` needs two arguments", None)),
+            };
+            let (x, x_again) = shared(&x);
+            let (by, by_again) = shared(&by);
+            let both = format!("isNotNull({x}) AND isNotNull({by})");
+            let (both, both_again) = shared(&both);
+            // Tuples compare by `by` first, then by x: ties take the
+            // largest (smallest) x, as locally.
+            let extreme = if aggregate == Aggregate::ArgMax {
+                "max"
+            } else {
+                "min"
+            };
+            format!(
+                "if(countIf({both}){o} = 0, NULL, tupleElement({extreme}If(tuple({by_again}, {x_again}), {both_again}){o}, 2))"
+            )
+        }
+        Aggregate::ConcatAgg => {
+            let separator = match args.get(1) {
+                Some(Expr::Literal(Value::String(s))) => s.clone(),
+                _ => ", ".to_owned(),
+            };
+            let (x, again) = shared(&x);
+            // Sorted, so the answer does not depend on the order rows
+            // arrive in; groupArray skips nulls.
+            format!(
+                "if(count({x}){o} = 0, NULL, arrayStringConcat(arraySort(groupArray({again}){o}), {}))",
+                literal(&Value::String(separator))
+            )
         }
         Aggregate::First | Aggregate::Last => {
             return Err(unsupported(
                 "`first` and `last` depend on the order rows arrive in, which ClickHouse does not keep",
-                Some("use min or max, or argMin/argMax-style `top 1 by` on a sorted pipeline"),
+                Some("use min or max, or arg_min/arg_max"),
             ));
         }
     })
@@ -1012,7 +1060,7 @@ fn checked(inner: &Expr, scope: &Scope) -> Result<String, Unsupported> {
             None => "NULL".to_owned(),
         },
         Expr::Aggregate(aggregate, args) => {
-            aggregate_call(*aggregate, args, columns, widened_first(args, columns)?)?
+            aggregate_call(*aggregate, args, columns, widened_first(args, columns)?, "")?
         }
         Expr::Window {
             function,
@@ -1094,8 +1142,8 @@ fn window_with(
     };
     Ok(match function {
         WindowKind::Aggregate(aggregate) => {
-            let call = aggregate_call(aggregate, args, columns, wide.clone())?;
-            format!("{call} OVER ({partition_by})")
+            let over = format!(" OVER ({partition_by})");
+            aggregate_call(aggregate, args, columns, wide.clone(), &over)?
         }
         WindowKind::Position(WindowFunction::RowNumber) => {
             let order = ordered("row_number")?;
