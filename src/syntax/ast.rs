@@ -239,6 +239,37 @@ pub enum ExprKind {
     },
 }
 
+impl Expr {
+    /// The expressions directly inside this one.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Column(_) | ExprKind::Literal(_) => Vec::new(),
+            ExprKind::Unary(_, x) | ExprKind::IsNull { expr: x, .. } => vec![x],
+            ExprKind::Binary(_, l, r) => vec![l, r],
+            ExprKind::Call { args, .. } => args.iter().collect(),
+            ExprKind::In { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
+            ExprKind::Window {
+                function,
+                partition,
+            } => std::iter::once(&**function).chain(partition).collect(),
+            ExprKind::Case {
+                branches,
+                otherwise,
+            } => branches
+                .iter()
+                .flat_map(|(c, v)| [c, v])
+                .chain(otherwise.as_deref())
+                .collect(),
+        }
+    }
+
+    /// Whether this expression names the column `name` anywhere.
+    pub fn mentions(&self, name: &str) -> bool {
+        matches!(&self.kind, ExprKind::Column(c) if c == name)
+            || self.children().into_iter().any(|c| c.mentions(name))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
     Int(i64),
@@ -278,6 +309,11 @@ pub enum BinaryOp {
     EndsWith,
     Like,
     Matches,
+    /// `a is distinct from b`: `!=` with null as a value of its own (null
+    /// is distinct from 1, not from null); never null itself.
+    IsDistinct,
+    /// `a is not distinct from b`: null-safe `==`.
+    IsNotDistinct,
 }
 
 impl BinaryOp {
@@ -302,6 +338,8 @@ impl BinaryOp {
             BinaryOp::EndsWith => "endswith",
             BinaryOp::Like => "like",
             BinaryOp::Matches => "matches",
+            BinaryOp::IsDistinct => "is distinct from",
+            BinaryOp::IsNotDistinct => "is not distinct from",
         }
     }
 
@@ -320,7 +358,9 @@ impl BinaryOp {
             | BinaryOp::StartsWith
             | BinaryOp::EndsWith
             | BinaryOp::Like
-            | BinaryOp::Matches => 4,
+            | BinaryOp::Matches
+            | BinaryOp::IsDistinct
+            | BinaryOp::IsNotDistinct => 4,
             BinaryOp::Add | BinaryOp::Sub => 5,
             BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 6,
         }

@@ -632,7 +632,17 @@ fn comparison(i: Input) -> PResult<Expr> {
     }
     if let Ok((rest, _)) = keyword("is")(i) {
         let (rest, negated) = map(opt(keyword("not")), |n| n.is_some()).parse(rest)?;
-        let (rest, null) = cut(keyword("null")).parse(rest)?;
+        if let Ok((rest, _)) = keyword("distinct")(rest) {
+            let (rest, _) = cut(expect("`from`", keyword("from"))).parse(rest)?;
+            let (rest, right) = cut(expect("an expression", additive)).parse(rest)?;
+            let op = if negated {
+                BinaryOp::IsNotDistinct
+            } else {
+                BinaryOp::IsDistinct
+            };
+            return Ok((rest, binary(op, left, right)));
+        }
+        let (rest, null) = cut(expect("`null` or `distinct from`", keyword("null"))).parse(rest)?;
         let span = left.span.to(null);
         let kind = ExprKind::IsNull {
             expr: Box::new(left),
@@ -644,6 +654,16 @@ fn comparison(i: Input) -> PResult<Expr> {
     if let Ok((rest, negated)) =
         alt((map(not_in, |_| true), map(keyword("in"), |_| false))).parse(i)
     {
+        if let Ok((_, open)) = sym("(")(rest) {
+            let column = super::print::expr(&left);
+            let word = if negated { "anti" } else { "semi" };
+            let error = SyntaxError::custom(open.start, 1, "`in` takes a list in square brackets")
+                .with_label("not a list")
+                .with_help(format!(
+                    "to keep the rows whose {column} another pipeline has, join it: `| join {word} (PIPELINE) on {column} == COLUMN`; a list of values is [a, b]"
+                ));
+            return Err(nom::Err::Failure(error));
+        }
         let (rest, (list, list_span)) =
             cut(expect("a list in brackets: [a, b]", spanned(list))).parse(rest)?;
         let span = left.span.to(list_span);
@@ -807,6 +827,9 @@ fn primary(i: Input) -> PResult<Expr> {
     if let Ok((rest, open)) = sym("(")(i) {
         let _nesting = Nesting::enter(open.start)?;
         let (rest, mut inner) = cut(expr).parse(rest)?;
+        if let Ok((_, bar)) = sym("|")(rest) {
+            return Err(nom::Err::Failure(pipeline_as_value(bar)));
+        }
         let (rest, close) = cut(sym(")")).parse(rest)?;
         inner.span = open.to(close);
         return Ok((rest, inner));
@@ -893,6 +916,19 @@ fn string_test_call(i: Input) -> Result<Option<(Input, Expr)>, nom::Err<SyntaxEr
         return Ok(Some((rest, Expr { kind, span })));
     }
     Ok(None)
+}
+
+/// `(logs | count)` where a value is wanted: a pipeline is not a value.
+fn pipeline_as_value(bar: Span) -> SyntaxError {
+    SyntaxError::custom(
+        bar.start,
+        bar.end - bar.start,
+        "a pipeline in brackets is not a value",
+    )
+    .with_label("a pipeline goes on here")
+    .with_help(
+        "over the same rows, use a window: `count() over ()`, `avg(requests_30d) over ()`; to keep rows found by another pipeline, `join semi` it",
+    )
 }
 
 /// SQL's `count(distinct x)`: infraql has `count_distinct(x)`, and other

@@ -7,7 +7,7 @@
 use super::Resolver;
 use super::calls::to_datetime;
 use crate::diagnostic::{Diagnostic, Span, either, suggestions};
-use crate::plan::functions::Aggregate;
+use crate::plan::functions::{Aggregate, Function};
 use crate::plan::logical::{BinaryOp, Expr, StringTest, UnaryOp, Value, unix_seconds_range};
 use crate::plan::schema::Schema;
 use crate::plan::types::Type;
@@ -190,6 +190,8 @@ impl Resolver<'_> {
                 | B::EndsWith
                 | B::Like
                 | B::Matches
+                | B::IsDistinct
+                | B::IsNotDistinct
         ) {
             return;
         }
@@ -445,9 +447,14 @@ impl Resolver<'_> {
             B::Add | B::Sub | B::Mul | B::Div | B::Rem => {
                 self.arithmetic(op, l, r, left, right, span)
             }
-            B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq => {
-                self.comparison(op, l, r, left, right, span)
-            }
+            B::Eq
+            | B::NotEq
+            | B::Lt
+            | B::LtEq
+            | B::Gt
+            | B::GtEq
+            | B::IsDistinct
+            | B::IsNotDistinct => self.comparison(op, l, r, left, right, span),
             B::Contains | B::StartsWith | B::EndsWith | B::Like | B::Matches => {
                 self.string_test(op, l, r, left, right)
             }
@@ -649,7 +656,10 @@ impl Resolver<'_> {
         use ast::BinaryOp as B;
         let symbol = op.symbol();
         let is_null = |e: &ast::Expr| matches!(e.kind, ExprKind::Literal(Literal::Null));
-        if let Some(null_side) = [left, right].into_iter().find(|s| is_null(s)) {
+        let null_safe = matches!(op, B::IsDistinct | B::IsNotDistinct);
+        if let Some(null_side) = [left, right].into_iter().find(|s| is_null(s))
+            && !null_safe
+        {
             let test = if op == B::NotEq {
                 "is not null"
             } else {
@@ -662,7 +672,8 @@ impl Resolver<'_> {
                     null_side.span,
                 )
                 .with_label("null here")
-                .with_help(format!("use `{} {test}`", print::expr(other))),
+                .with_help(format!("use `{} {test}`", print::expr(other)))
+                .with_help("to compare two values treating null as a value of its own, use `a is distinct from b` (or `is not distinct from`)"),
             ));
         }
         // A number column met by a time is unix seconds (the gateway's
@@ -705,7 +716,7 @@ impl Resolver<'_> {
             }
             return Err(self.report(diagnostic));
         };
-        let ordering = !matches!(op, B::Eq | B::NotEq);
+        let ordering = !matches!(op, B::Eq | B::NotEq | B::IsDistinct | B::IsNotDistinct);
         if ordering && common == Type::Bool {
             return Err(self.report(
                 Diagnostic::at(format!("`{symbol}` cannot order true/false values"), span)
@@ -726,6 +737,29 @@ impl Resolver<'_> {
         } else {
             (le, re)
         };
+        if null_safe {
+            // Values that differ, or one null and the other not: the
+            // comparison where both are known, else whether their nulls
+            // differ (so it is never null).
+            let values_differ =
+                Expr::Binary(BinaryOp::NotEq, Box::new(le.clone()), Box::new(re.clone()));
+            let is_null = |e: Expr| Expr::IsNull {
+                expr: Box::new(e),
+                negated: false,
+            };
+            let nulls_differ = Expr::Binary(
+                BinaryOp::NotEq,
+                Box::new(is_null(le)),
+                Box::new(is_null(re)),
+            );
+            let distinct = Expr::Function(Function::Coalesce, vec![values_differ, nulls_differ]);
+            let result = if op == B::IsNotDistinct {
+                Expr::Unary(UnaryOp::Not, Box::new(distinct))
+            } else {
+                distinct
+            };
+            return Ok((result, Type::Bool));
+        }
         if let Some(on_seconds) = compare_on_unix_seconds(plan_op, &le, &re) {
             return Ok((on_seconds, Type::Bool));
         }

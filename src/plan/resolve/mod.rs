@@ -725,6 +725,18 @@ impl Resolver<'_> {
         let mut out = Vec::with_capacity(keys.len());
         let mut failed = false;
         for key in keys {
+            if let Some(call) = aggregate_call_in(&key.expr) {
+                let text = crate::syntax::print::expr(call);
+                self.errors.push(
+                    Diagnostic::at("a sort key is a value of each row, not an aggregate", call.span)
+                        .with_label("an aggregate")
+                        .with_help(format!(
+                            "compute it in the `agg` and sort by its name: `group … agg …, key = {text} | sort key`; over all rows: {text} over ()"
+                        )),
+                );
+                failed = true;
+                continue;
+            }
             match self.expr(&key.expr, schema, Scope::Row) {
                 Ok((expr, _)) if expr.is_constant() => {
                     self.errors.push(
@@ -770,8 +782,13 @@ impl Resolver<'_> {
                 .cloned()
                 .collect(),
         };
-        let aggregates_written = aggregates;
-        let aggregates = self.items(aggregates, schema, Scope::Aggregate { keys: &plain_keys });
+        // An item may use the name of an earlier item (`pct = bad * 100.0
+        // / n`) when that name is not an input column: such items are
+        // computed after the aggregates, as a `derive` over them.
+        let aggregates_all = aggregates;
+        let (direct, after) = self.split_agg_items(aggregates, schema)?;
+        let aggregates_written = direct.as_slice();
+        let aggregates = self.items(&direct, schema, Scope::Aggregate { keys: &plain_keys });
         let (keys, aggregates) = (keys?, aggregates?);
         let mut columns = schema_of(&keys).columns;
         for ((name, _, ty), item) in aggregates.iter().zip(aggregates_written) {
@@ -792,7 +809,7 @@ impl Resolver<'_> {
                 ty: *ty,
             });
         }
-        let keys = keys.into_iter().map(|(n, e, _)| (n, e)).collect();
+        let keys: Vec<(String, Expr)> = keys.into_iter().map(|(n, e, _)| (n, e)).collect();
         let mut aggregates: Vec<(String, Expr)> =
             aggregates.into_iter().map(|(n, e, _)| (n, e)).collect();
         if let Some(derived) = derived_below(&input) {
@@ -801,15 +818,97 @@ impl Resolver<'_> {
                 count_if_on_unix_seconds(aggregate, derived, &seen);
             }
         }
+        let key_names: Vec<String> = keys.iter().map(|(n, _)| n.clone()).collect();
+        let plan = Plan::Aggregate {
+            input,
+            keys,
+            aggregates,
+            ordered: true,
+        };
+        let schema = Schema { columns };
+        if after.is_empty() {
+            return Ok((plan, schema));
+        }
+        let (plan, schema) = self.derive(&after, plan, schema)?;
+        // The columns in the order they were written: keys, then items.
+        let order: Vec<String> = key_names
+            .into_iter()
+            .chain(aggregates_all.iter().map(|item| self.item_name(item)))
+            .collect();
+        let columns = order
+            .iter()
+            .map(|name| (name.clone(), Expr::column(name)))
+            .collect();
+        let ordered = Schema {
+            columns: order
+                .iter()
+                .filter_map(|name| schema.get(name).cloned())
+                .collect(),
+        };
         Ok((
-            Plan::Aggregate {
-                input,
-                keys,
-                aggregates,
-                ordered: true,
+            Plan::Select {
+                input: Box::new(plan),
+                columns,
             },
-            Schema { columns },
+            ordered,
         ))
+    }
+
+    /// The items of an `agg` that can be computed as aggregates, and those
+    /// that use an earlier item's name (computed after them). An item that
+    /// uses one and also aggregates is an error.
+    fn split_agg_items(
+        &mut self,
+        items: &[ast::Item],
+        schema: &Schema,
+    ) -> Result<(Vec<ast::Item>, Vec<ast::Item>), Reported> {
+        let mut earlier: Vec<String> = Vec::new();
+        let mut failed = false;
+        let (mut direct, mut after) = (Vec::new(), Vec::new());
+        for item in items {
+            let name = self.item_name(item);
+            let uses = earlier
+                .iter()
+                .find(|n| !schema.contains(n) && item.expr.mentions(n))
+                .cloned();
+            match uses {
+                Some(used) if earlier.contains(&name) => {
+                    self.errors.push(
+                        Diagnostic::at(format!("duplicate column name `{name}`"), item.expr.span)
+                            .with_label("already used in this list")
+                            .with_help(format!(
+                                "`{used}` is used here; give this item a name of its own"
+                            )),
+                    );
+                    failed = true;
+                }
+                Some(used) => {
+                    if let Some(call) = aggregate_call_in(&item.expr) {
+                        self.errors.push(
+                            Diagnostic::at(
+                                format!("`{name}` uses `{used}`, an earlier item of this `agg`, so it is computed after the aggregates and cannot aggregate itself"),
+                                call.span,
+                            )
+                            .with_label("an aggregate here")
+                            .with_help(format!(
+                                "make `{}` an item of its own and use its name here",
+                                crate::syntax::print::expr(call)
+                            )),
+                        );
+                        failed = true;
+                    } else {
+                        after.push(item.clone());
+                    }
+                }
+                None => direct.push(item.clone()),
+            }
+            earlier.push(name);
+        }
+        if failed {
+            Err(Reported)
+        } else {
+            Ok((direct, after))
+        }
     }
 
     fn join(
@@ -1004,6 +1103,29 @@ fn order_after(
 /// Returns those tie-breaking keys (none when the rule does not apply).
 /// The columns of the `derive` an aggregate reads through filters only:
 /// what its conditions can be rewritten against.
+/// The first aggregate call in `e` that is not a window (`sum(n) over ()`
+/// works on rows, so it may follow an aggregate).
+fn aggregate_call_in(e: &ast::Expr) -> Option<&ast::Expr> {
+    use super::functions::Callable;
+    match &e.kind {
+        ast::ExprKind::Window { partition, .. } => partition.iter().find_map(aggregate_call_in),
+        ast::ExprKind::Call { name, args } => {
+            let aggregate = super::functions::lookup(&name.name).is_some_and(|f| {
+                matches!(
+                    f.callable,
+                    Callable::Aggregate(_) | Callable::Percentile(_) | Callable::Conditional(_)
+                )
+            });
+            if aggregate {
+                Some(e)
+            } else {
+                args.iter().find_map(aggregate_call_in)
+            }
+        }
+        _ => e.children().into_iter().find_map(aggregate_call_in),
+    }
+}
+
 fn derived_below(plan: &Plan) -> Option<&[(String, Expr)]> {
     match plan {
         Plan::Derive { columns, .. } => Some(columns),
