@@ -15,10 +15,12 @@ use infraql::session::{Cause, Outcome, Refusal, Session};
 
 use crate::{Stop, shown, shown_path};
 
-/// Whether a script asked to stop (`.quit`).
+/// How a source ended: it ran, it asked to stop (`.quit`), or something
+/// in it failed (each failure already reported on standard error).
 pub enum Flow {
     Go,
     Quit,
+    Failed,
 }
 
 /// Runs one source (a script file, an `-e` query, standard input) named
@@ -36,17 +38,18 @@ pub fn run_source(
         color,
         stopped: None,
     };
-    match driver::run_script(&mut batch, settings, source, 0) {
-        Step::Go => Ok(Flow::Go),
-        Step::Quit => Ok(Flow::Quit),
-        Step::Stop => Err(batch
-            .stopped
-            .unwrap_or_else(|| Stop::Failed("error: the script stopped".to_owned()))),
+    let step = driver::run_script(&mut batch, settings, source, 0);
+    match (batch.stopped, step) {
+        (Some(Stop::BrokenPipe), _) => Err(Stop::BrokenPipe),
+        (_, Step::Quit) => Ok(Flow::Quit),
+        (_, Step::Go) => Ok(Flow::Go),
+        (_, Step::Stop) => Ok(Flow::Failed),
     }
 }
 
 /// The driver's host: queries run on this thread, output goes to the
-/// printer, and the first failure is kept to end the process with.
+/// printer, failures go to standard error as they happen; a closed output
+/// ends everything.
 struct Batch<'a, 'p> {
     session: &'a mut Session,
     printer: &'a mut Printer<'p>,
@@ -56,8 +59,23 @@ struct Batch<'a, 'p> {
 
 impl Batch<'_, '_> {
     fn stop(&mut self, stop: Stop) -> Step {
-        self.stopped = Some(stop);
-        Step::Stop
+        match stop {
+            Stop::Failed(message) => {
+                // What was printed before the failure comes before it.
+                let _ = io::stdout().flush();
+                if !message.is_empty() {
+                    eprint!("{message}");
+                    if !message.ends_with('\n') {
+                        eprintln!();
+                    }
+                }
+                Step::Stop
+            }
+            other => {
+                self.stopped = Some(other);
+                Step::Quit
+            }
+        }
     }
 
     fn written(&mut self, result: Result<(), RenderError>) -> Step {

@@ -50,6 +50,13 @@ pub struct Cli {
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Stop at the first failure. Without it a failed statement is
+    /// reported and the script goes on with its next piece (query text
+    /// between dot-commands, or the next -e or -f); either way the exit
+    /// status is 1 when anything failed.
+    #[arg(long)]
+    pub bail: bool,
+
     /// Show at most N rows in the table view.
     #[arg(long, value_name = "N", default_value_t = 40)]
     pub max_rows: usize,

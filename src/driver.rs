@@ -4,8 +4,10 @@
 //!
 //! The driver owns the rules: a script is split into query text and
 //! dot-command lines (see [`crate::script`]), they run in order, a failure
-//! ends the script (and every script that `.read` it), `.quit` ends them
-//! all, and `.read` nests at most [`MAX_READ_DEPTH`] deep. What happens to
+//! is reported and the script goes on with its next piece (with `--bail`
+//! it ends the script and every script that `.read` it), `.quit` ends them
+//! all, and `.read` nests at most [`MAX_READ_DEPTH`] deep. A script with a
+//! failure anywhere ends as [`Step::Stop`]. What happens to
 //! results and messages is the [`Host`]'s business: the batch runner
 //! prints them as they come, the shell runs queries on its cancellable
 //! worker.
@@ -20,8 +22,9 @@ pub enum Step {
     Go,
     /// `.quit`: stop every script and the program.
     Quit,
-    /// A failure, already reported by the host: stop this script and those
-    /// that read it.
+    /// A failure, already reported by the host: with `bail`, stop this
+    /// script and those that read it; otherwise go on, and end the script
+    /// as failed.
     Stop,
 }
 
@@ -51,6 +54,7 @@ pub fn run_script(
     (name, text): (&str, &str),
     depth: usize,
 ) -> Step {
+    let mut failed = false;
     for piece in script::pieces(text) {
         let step = match piece {
             Piece::Queries(queries) => run_queries(host, settings, name, &queries),
@@ -58,11 +62,13 @@ pub fn run_script(
                 run_command(host, settings, &text, Some((name, line)), depth)
             }
         };
-        if step != Step::Go {
-            return step;
+        match step {
+            Step::Go => {}
+            Step::Stop if !settings.bail => failed = true,
+            other => return other,
         }
     }
-    Step::Go
+    if failed { Step::Stop } else { Step::Go }
 }
 
 /// Runs query text; a `.once` file set before it gets its results and no
@@ -157,6 +163,12 @@ mod tests {
         run_script(host, &mut settings, ("main", text), 0)
     }
 
+    fn run_bailing(host: &mut Recorder, text: &str) -> Step {
+        let mut settings = Settings::new(40, false);
+        settings.bail = true;
+        run_script(host, &mut settings, ("main", text), 0)
+    }
+
     #[test]
     fn queries_and_commands_run_in_order_with_settings_carried_along() {
         let mut host = Recorder::default();
@@ -174,12 +186,12 @@ mod tests {
     }
 
     #[test]
-    fn a_failure_ends_the_script_and_the_scripts_that_read_it() {
+    fn with_bail_a_failure_ends_the_script_and_the_scripts_that_read_it() {
         let mut host = Recorder {
             scripts: vec![("inner", ".nothing\n.read missing\n.tables\n")],
             ..Recorder::default()
         };
-        let step = run(&mut host, ".read inner\n.tables\n");
+        let step = run_bailing(&mut host, ".read inner\n.tables\n");
         assert_eq!(step, Step::Stop);
         assert_eq!(
             host.log,
@@ -191,13 +203,45 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_query_stops_the_script() {
+    fn without_bail_a_failure_is_reported_and_the_script_goes_on_ending_failed() {
+        let mut host = Recorder {
+            scripts: vec![("inner", ".nothing\n.read missing\n.tables\n")],
+            ..Recorder::default()
+        };
+        let step = run(&mut host, ".read inner\n.tables\n");
+        assert_eq!(step, Step::Stop);
+        assert_eq!(
+            host.log,
+            [
+                "answer .nothing (setting: false, maxrows 40)",
+                "refuse inner:2: no file missing",
+                "answer .tables (setting: false, maxrows 40)",
+                "answer .tables (setting: false, maxrows 40)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_query_stops_a_bailing_script_only() {
         let mut host = Recorder {
             fail_queries: true,
             ..Recorder::default()
         };
-        assert_eq!(run(&mut host, "a\n.tables\n"), Step::Stop);
+        assert_eq!(run_bailing(&mut host, "a\n.tables\n"), Step::Stop);
         assert_eq!(host.log, ["queries main: a"]);
+        let mut host = Recorder {
+            fail_queries: true,
+            ..Recorder::default()
+        };
+        assert_eq!(run(&mut host, "a\n.tables\nb\n"), Step::Stop);
+        assert_eq!(
+            host.log,
+            [
+                "queries main: a",
+                "answer .tables (setting: false, maxrows 40)",
+                "queries main: b",
+            ]
+        );
     }
 
     #[test]

@@ -317,7 +317,11 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
     let mut printer = Printer::new(view(&cli), output);
     let mut settings = Settings::new(infraql::commands::row_limit(cli.max_rows), cli.humanize);
     settings.mode = cli.format;
+    settings.bail = cli.bail;
+    let mut failed: Vec<&str> = Vec::new();
+    let mut processed = 0;
     for (name, text) in &sources {
+        processed += 1;
         let flow = batch::run_source(
             &mut session,
             &mut settings,
@@ -325,12 +329,35 @@ fn run(cli: Cli) -> Result<ExitCode, Stop> {
             (name, text),
             color,
         )?;
-        if let batch::Flow::Quit = flow {
-            break;
+        match flow {
+            batch::Flow::Go => {}
+            batch::Flow::Quit => break,
+            batch::Flow::Failed => {
+                failed.push(name);
+                if cli.bail {
+                    break;
+                }
+            }
         }
     }
     printer.finish()?;
-    Ok(ExitCode::SUCCESS)
+    if failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if sources.len() > 1 {
+        let ran = processed - failed.len();
+        let skipped = match sources.len() - processed {
+            0 => String::new(),
+            n => format!("; --bail left {n} not run"),
+        };
+        eprintln!(
+            "infraql: {} of {} sources had a failure ({}); {ran} ran without one{skipped}",
+            failed.len(),
+            sources.len(),
+            failed.join(", ")
+        );
+    }
+    Err(Stop::Failed(String::new()))
 }
 
 /// How tables and charts are drawn: fitted to the terminal when stdout is

@@ -99,6 +99,53 @@ impl Failure {
     }
 }
 
+/// How far a text got: its queries (once it resolved) and those that ran.
+#[derive(Debug, Default)]
+struct Progress {
+    total: Option<usize>,
+    done: usize,
+}
+
+impl Progress {
+    /// Says on the failure's last diagnostic which statements of a text of
+    /// several ran.
+    fn annotate(&self, failure: &mut Failure, text: &str) {
+        let note = match self.total {
+            // Resolution failed: nothing ran.
+            None => {
+                let statements = crate::syntax::parse(text).map_or(0, |s| s.statements.len());
+                if statements < 2 || failure.cause != Cause::Error {
+                    return;
+                }
+                format!(
+                    "nothing in this text ran: its {statements} statements are checked whole before any runs"
+                )
+            }
+            Some(total) if total < 2 => return,
+            Some(total) => {
+                let after = total.saturating_sub(self.done + 1);
+                let ran = match self.done {
+                    0 => "no query before it ran".to_owned(),
+                    1 => "the 1 query before it ran".to_owned(),
+                    n => format!("the {n} queries before it ran"),
+                };
+                let not = match after {
+                    0 => String::new(),
+                    1 => "; the 1 after it did not".to_owned(),
+                    n => format!("; the {n} after it did not"),
+                };
+                format!(
+                    "query {} of {total} in this text failed: {ran}{not}",
+                    self.done + 1
+                )
+            }
+        };
+        if let Some(last) = failure.diagnostics.last_mut() {
+            last.help.push(note);
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Session {
     engine: Backends,
@@ -268,11 +315,30 @@ impl Session {
     /// statement that failed, after the earlier ones were handed over.
     /// `on_outcome` may refuse a result (a closed pipe): that stops the run
     /// with its message.
+    ///
+    /// When a text of several statements fails, the failure says which of
+    /// them ran: none (a text is checked whole first), or those before the
+    /// one that failed.
     pub fn run(
         &mut self,
         source_name: &str,
         text: &str,
+        on_outcome: impl FnMut(Outcome) -> Result<(), Refusal>,
+    ) -> Result<(), Failure> {
+        let mut progress = Progress::default();
+        self.run_counted(source_name, text, on_outcome, &mut progress)
+            .map_err(|mut failure| {
+                progress.annotate(&mut failure, text);
+                failure
+            })
+    }
+
+    fn run_counted(
+        &mut self,
+        source_name: &str,
+        text: &str,
         mut on_outcome: impl FnMut(Outcome) -> Result<(), Refusal>,
+        progress: &mut Progress,
     ) -> Result<(), Failure> {
         let stopped = |diagnostics: Vec<Diagnostic>, cause: Cause| Failure {
             source_name: source_name.to_owned(),
@@ -283,7 +349,14 @@ impl Session {
         let fail = |diagnostics: Vec<Diagnostic>| stopped(diagnostics, Cause::Error);
         let now = self.clock();
         let steps = resolve_text(&self.engine, now, text, &mut self.bindings).map_err(fail)?;
-        for step in self.windowed(now, steps) {
+        let steps = self.windowed(now, steps);
+        progress.total = Some(
+            steps
+                .iter()
+                .filter(|s| matches!(s, Step::Run { .. }))
+                .count(),
+        );
+        for step in steps {
             let Step::Run { query, span } = step else {
                 continue;
             };
@@ -341,6 +414,7 @@ impl Session {
                     rows,
                 };
                 on_outcome(outcome).map_err(|refusal| refused(refusal, &stopped))?;
+                progress.done += 1;
                 continue;
             }
             let preview = match (&query.sink, self.preview) {
@@ -397,6 +471,7 @@ impl Session {
                 Sink::Chart => Outcome::Chart(frame),
             };
             on_outcome(outcome).map_err(|refusal| refused(refusal, &stopped))?;
+            progress.done += 1;
             if shown.is_some() {
                 self.last = shown;
             }

@@ -61,6 +61,9 @@ pub struct Settings {
     pub max_rows: usize,
     /// `.humanize on`: 1.2M instead of 1,234,567.
     pub humanize: bool,
+    /// `--bail`: a failure ends the script; otherwise the script goes on
+    /// with its next piece, as psql and DuckDB's shell do.
+    pub bail: bool,
 }
 
 impl Settings {
@@ -72,6 +75,7 @@ impl Settings {
             timer: false,
             max_rows,
             humanize,
+            bail: false,
         }
     }
 }

@@ -218,8 +218,9 @@ fn compared_column(term: &ast::Expr) -> Option<&str> {
 /// rows of `input`.
 fn common_values(session: &Session, input: &str, column: &str) -> Option<String> {
     let name = syntax::print::ident(column);
-    let query =
-        format!("{input} | group value = {name} agg n = count() | top {COMMON_VALUES} by n, value");
+    let query = format!(
+        "{input} | group value = {name} agg n = count() | top {COMMON_VALUES} by n, value asc"
+    );
     let frame = collect(session, &query).ok()?;
     let values = frame.column("value").ok()?;
     let counts = frame.column("n").ok()?;

@@ -632,11 +632,23 @@ fn scripts_mix_queries_and_dot_commands() {
 }
 
 #[test]
-fn a_failing_dot_command_names_the_script_line_and_stops_it() {
+fn a_failing_dot_command_names_the_script_line_and_the_script_goes_on() {
     let dir = tempfile::tempdir().expect("temp dir");
     let script = dir.path().join("bad.iql");
     fs::write(&script, "servers | count\n.mode jsn\nservices | count\n").expect("write");
     infraql()
+        .arg("-f")
+        .arg(&script)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("11").and(predicate::str::contains("22")))
+        .stderr(format!(
+            "error: {}:2: unknown mode `jsn`; did you mean `json`?\n",
+            script.display()
+        ));
+    // --bail stops at the failure.
+    infraql()
+        .arg("--bail")
         .arg("-f")
         .arg(&script)
         .assert()
@@ -775,4 +787,49 @@ fn explain_shows_the_diff() {
     ));
     assert!(out.contains("Diff on service"), "{out}");
     assert!(out.contains("gone_in"), "{out}");
+}
+
+#[test]
+fn a_failed_source_is_reported_the_others_run_and_the_exit_status_says_so() {
+    infraql()
+        .args([
+            "--format",
+            "csv",
+            "-e",
+            "services | count",
+            "-e",
+            "nosuch",
+            "-e",
+            "servers | count",
+        ])
+        .assert()
+        .code(1)
+        .stdout("count\n22\ncount\n11\n")
+        .stderr(
+            predicate::str::contains("unknown table `nosuch`").and(predicate::str::contains(
+                "infraql: 1 of 3 sources had a failure (<-e 2>); 2 ran without one\n",
+            )),
+        );
+    infraql()
+        .args(["--bail", "--format", "csv", "-e", "nosuch", "-e", "servers | count"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "infraql: 1 of 2 sources had a failure (<-e 1>); 0 ran without one; --bail left 1 not run\n",
+        ));
+    // Within one text, the failure says which of its queries ran.
+    infraql()
+        .args([
+            "--format",
+            "csv",
+            "-e",
+            "services | count\nservices | select requests_30d * 1B * 1B\nservers | count",
+        ])
+        .assert()
+        .code(1)
+        .stdout("count\n22\n")
+        .stderr(predicate::str::contains(
+            "query 2 of 3 in this text failed: the 1 query before it ran; the 1 after it did not",
+        ));
 }

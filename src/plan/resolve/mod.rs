@@ -456,6 +456,20 @@ impl Resolver<'_> {
                 schema,
             )),
             OperatorKind::Top { count, keys } => {
+                // `top` sorts its first key descending unless told; a later
+                // key without a direction is ambiguous (SQL users expect
+                // ascending, KQL users descending), so it must say which.
+                if let Some(unsaid) = keys.iter().skip(1).find(|k| k.order.is_none()) {
+                    let text = crate::syntax::print::expr(&unsaid.expr);
+                    self.errors.push(
+                        Diagnostic::at(format!("say which way `top` sorts by `{text}`"), unsaid.expr.span)
+                            .with_label("asc or desc?")
+                            .with_help(format!(
+                                "the first key of `top` is descending unless told; later keys say their own direction: `{text} asc` or `{text} desc`"
+                            )),
+                    );
+                    return Err(Reported);
+                }
                 let keys = self.sort_keys(keys, &schema, true)?;
                 let mut input = input;
                 let ties = group_tie_breakers(&mut input, &keys);
