@@ -14,6 +14,7 @@
 //! text.
 
 mod cache;
+mod describe;
 pub mod help;
 mod since;
 mod trace;
@@ -154,6 +155,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".trace QUERY",
         "run a query stage by stage: rows, columns and time after each",
     ),
+    (
+        ".describe QUERY",
+        "each column of a table or pipeline: type, nulls, distinct values, min, max",
+    ),
     (".quit", "leave (also .exit or Ctrl-D)"),
 ];
 
@@ -260,6 +265,8 @@ pub fn run(session: &mut Session, settings: &mut Settings, line: &str) -> Reply 
         ".explain" => plan_text(session.explain("<explain>", rest)),
         ".now" => now(session, rest),
         ".since" => since::run(session, rest),
+        ".describe" if rest.is_empty() => Reply::Error("usage: .describe QUERY (a table or a pipeline)".to_owned()),
+        ".describe" => describe::run(session, rest),
         ".trace" if rest.is_empty() => Reply::Error("usage: .trace QUERY".to_owned()),
         ".trace" => trace::run(session, rest),
         ".connect" if rest.is_empty() => match session.clickhouse() {
