@@ -9,7 +9,7 @@ use super::Reply;
 use crate::format::Format;
 use crate::plan::types::Type;
 use crate::render::{self, View};
-use crate::session::{Outcome, Session};
+use crate::session::Session;
 use crate::syntax::print;
 
 pub fn run(session: &Session, query: &str) -> Reply {
@@ -97,22 +97,7 @@ pub fn run(session: &Session, query: &str) -> Reply {
 
 /// The rows of `text`, run on a copy of the session.
 fn collect(session: &Session, text: &str) -> Result<DataFrame, String> {
-    let mut copy = session.clone();
-    copy.set_preview(None);
-    let mut frame = None;
-    copy.run("<describe>", text, |outcome| {
-        if let Outcome::Rows(f) | Outcome::Preview { frame: f, .. } = outcome {
-            frame = Some(f);
-        }
-        Ok(())
-    })
-    .map_err(|failure| {
-        failure
-            .render(false)
-            .trim_start_matches("error: ")
-            .to_owned()
-    })?;
-    frame.ok_or_else(|| "the query gave no rows".to_owned())
+    super::trace::collect_named(session, "<describe>", text)
 }
 
 #[cfg(test)]

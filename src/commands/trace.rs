@@ -240,10 +240,20 @@ fn common_values(session: &Session, input: &str, column: &str) -> Option<String>
 
 /// Runs `text` on a copy of the session and hands back its one result.
 fn collect(session: &Session, text: &str) -> Result<DataFrame, String> {
+    collect_named(session, "<trace>", text)
+}
+
+/// The rows of `text` (named `name` in messages), run whole on a copy of
+/// the session; the error as its message.
+pub(super) fn collect_named(
+    session: &Session,
+    name: &str,
+    text: &str,
+) -> Result<DataFrame, String> {
     let mut copy = session.clone();
     copy.set_preview(None);
     let mut frame = None;
-    copy.run("<trace>", text, |outcome| {
+    copy.run(name, text, |outcome| {
         if let Outcome::Rows(f) | Outcome::Preview { frame: f, .. } = outcome {
             frame = Some(f);
         }

@@ -343,6 +343,12 @@ impl BinaryOp {
         }
     }
 
+    /// Comparisons, string tests and `is [not] distinct from`: the
+    /// operators that compare two values into a bool.
+    pub fn is_comparison(self) -> bool {
+        self.precedence() == 4
+    }
+
     /// Binding strength: higher binds tighter.
     pub fn precedence(self) -> u8 {
         match self {

@@ -176,23 +176,7 @@ impl Resolver<'_> {
         sides: [(&ast::Expr, &Result<Typed, Reported>); 2],
         ctx: Ctx,
     ) {
-        use ast::BinaryOp as B;
-        if !matches!(
-            op,
-            B::Eq
-                | B::NotEq
-                | B::Lt
-                | B::LtEq
-                | B::Gt
-                | B::GtEq
-                | B::Contains
-                | B::StartsWith
-                | B::EndsWith
-                | B::Like
-                | B::Matches
-                | B::IsDistinct
-                | B::IsNotDistinct
-        ) {
+        if !op.is_comparison() {
             return;
         }
         let [(a, ra), (b, rb)] = sides;
